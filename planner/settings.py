@@ -1,0 +1,64 @@
+"""Typed defaults, each with its source.
+
+Change a value for one call by passing the keyword of the function that uses
+it; change it for a whole study in ``study.toml``. Module-level values here
+are the documented defaults, not global state to mutate.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- Coordinates and areas -------------------------------------------------------------
+
+#: Points farther than this outside the study area are an error, not a warning.
+#: 50 km is far beyond the GCJ-02 (≈ 0.3–0.6 km) and BD-09 (≈ 1 km) offsets, and beyond
+#: any market a county would list, so a point that far away is a wrong coordinate.
+OUTSIDE_AREA_TOLERANCE_M: Final[float] = 50_000.0
+
+#: Projected CRS family chosen for metric work: "utm" (WGS 84 / UTM, EPSG:326xx) or
+#: "cgcs2000" (CGCS2000 3-degree Gauss-Kruger CM zones, EPSG:4534-4554, the national
+#: standard of GB/T 18522 surveying).
+DEFAULT_PROJECTION: Final[str] = "utm"
+
+#: Rough longitude/latitude box of mainland China + margins, used to recognise swapped
+#: columns (a "longitude" of 37 and a "latitude" of 121 in Shandong).
+CHINA_LON_RANGE: Final[tuple[float, float]] = (73.0, 136.0)
+CHINA_LAT_RANGE: Final[tuple[float, float]] = (3.0, 54.0)
+
+# --- Population ------------------------------------------------------------------------
+
+#: Demand cell size when census polygons are spread over a grid (metres). 500 m keeps a
+#: county of 1,000-2,000 km^2 at 4,000-8,000 cells; WorldPop's native 100 m grid is
+#: aggregated to it as well when requested.
+CENSUS_CELL_SIZE_M: Final[float] = 500.0
+
+# --- Directory -------------------------------------------------------------------------
+
+#: Tiers of 鲁人社字〔2024〕44号: 综合性零工市场, 行业性/专业性零工市场, 零工服务站点.
+TIERS: Final[tuple[str, ...]] = ("comprehensive", "sector", "station")
+
+#: Sectors used for sector markets and demand (census 2020 industry groups that hire gig
+#: labour; 44号 names 产业园区、建材市场、大型商场 as anchors).
+SECTORS: Final[tuple[str, ...]] = (
+    "construction",
+    "manufacturing",
+    "housekeeping",
+    "commerce",
+    "logistics",
+    "catering",
+    "agriculture",
+    "other",
+)
+
+# --- Transit ---------------------------------------------------------------------------
+
+#: Default analysis window: gig markets are busiest in the early morning (most Shandong
+#: markets report activity from 5:00-6:00 to 10:00-12:00, see ../shared/data
+#: shandong-gig-markets), so bus service is measured between 05:00 and 09:00.
+TRANSIT_WINDOW: Final[tuple[str, str]] = ("05:00", "09:00")
+
+#: Headway assumed for a Chinese route table that gives only first/last bus times
+#: (no timetable). 10 minutes is the typical urban daytime headway of Yantai trunk
+#: routes published on stop boards; override per study when the operator gives it.
+DEFAULT_HEADWAY_MIN: Final[float] = 10.0
