@@ -20,9 +20,9 @@ from os import PathLike
 from pathlib import Path
 
 __all__ = [
+    "CRSError",
     "ColumnError",
     "CoordinateError",
-    "CRSError",
     "DependencyError",
     "DuplicateIdError",
     "EmptyFileError",
@@ -50,7 +50,9 @@ class PlannerError(Exception):
     row
         Spreadsheet row number (header = 1), if any.
     column
-        Column (or key, or field) name, if any.
+        Column (or field) name, if any.
+    key
+        Key of a settings file (``inputs.markets.coords``), if any.
     fix
         How the user can fix it.
     """
@@ -62,12 +64,14 @@ class PlannerError(Exception):
         path: str | PathLike[str] | None = None,
         row: int | None = None,
         column: str | None = None,
+        key: str | None = None,
         fix: str | None = None,
     ) -> None:
         self.message = message
         self.path = Path(path) if path is not None else None
         self.row = row
         self.column = column
+        self.key = key
         self.fix = fix
         super().__init__(self._compose())
 
@@ -79,6 +83,8 @@ class PlannerError(Exception):
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column '{self.column}'")
+        if self.key is not None:
+            where.append(f"key '{self.key}'")
         text = ", ".join(where)
         text = f"{text}: {self.message}" if text else self.message
         if self.fix:
@@ -144,5 +150,5 @@ class StudyFileError(PlannerError, ValueError):
     """A study file (study.toml) with an unknown key, a wrong type or a bad value."""
 
 
-class DependencyError(PlannerError, ImportError):
+class DependencyError(PlannerError, ImportError):  # type: ignore[misc]
     """An optional dependency is needed but not installed."""

@@ -59,7 +59,9 @@ def check_file(path: PathArg, *, what: str = "input file") -> Path:
     p = Path(path)
     if not p.exists():
         raise MissingFileError(
-            f"{what} does not exist", path=p, fix="check the path (relative paths are read from the study file's folder)"
+            f"{what} does not exist",
+            path=p,
+            fix="check the path (relative paths are read from the study file's folder)",
         )
     if p.is_dir():
         raise InputFileError(f"{what} is a folder, not a file", path=p, fix="name the file itself")
@@ -104,9 +106,19 @@ def read_table(
     suffix = p.suffix.lower()
     if suffix in {".xlsx", ".xlsm"}:
         try:
-            df = pd.read_excel(p, sheet_name=sheet if sheet is not None else 0, dtype=str)
-        except ValueError as exc:
-            raise InputFileError(f"cannot read the sheet: {exc}", path=p, fix="name an existing sheet") from exc
+            df = pd.read_excel(
+                p, sheet_name=sheet if sheet is not None else 0, dtype=str, engine="openpyxl"
+            )
+        except (ValueError, KeyError, IndexError) as exc:
+            if sheet is None or "not found" not in str(exc):
+                raise InputFileError(
+                    f"not a readable Excel .xlsx file ({exc})",
+                    path=p,
+                    fix="open it in Excel and save it again as .xlsx, or export CSV",
+                ) from exc
+            raise InputFileError(
+                f"cannot read sheet {sheet!r}: {exc}", path=p, fix="name an existing sheet"
+            ) from exc
         except Exception as exc:  # zip/xml errors from openpyxl
             raise InputFileError(
                 f"not a readable Excel .xlsx file ({type(exc).__name__}: {exc})",
@@ -122,10 +134,16 @@ def read_table(
     else:
         text, enc = decode_text(p.read_bytes(), path=p)
         if not text.strip():
-            raise EmptyFileError(f"{what} holds only blank text", path=p, fix="export the data again")
+            raise EmptyFileError(
+                f"{what} holds only blank text", path=p, fix="export the data again"
+            )
         try:
             df = pd.read_csv(
-                io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=True
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                na_values=[""],
+                skipinitialspace=True,
             )
         except pd.errors.ParserError as exc:
             m = re.search(r"line (\d+)", str(exc))
@@ -139,7 +157,9 @@ def read_table(
     df.columns = [str(c).strip() for c in df.columns]
     df = df.dropna(how="all")  # fully blank lines are formatting, not data
     if len(df) == 0:
-        raise EmptyFileError(f"{what} has a header but no data rows", path=p, fix="add at least one row")
+        raise EmptyFileError(
+            f"{what} has a header but no data rows", path=p, fix="add at least one row"
+        )
     return df.reset_index(drop=True)
 
 
@@ -246,7 +266,12 @@ def to_number(
     """
     col = shown_as or column
     raw = df[column]
-    text = raw.astype("string").str.strip().str.replace(",", "", regex=False).str.replace("，", "", regex=False)
+    text = (
+        raw.astype("string")
+        .str.strip()
+        .str.replace(",", "", regex=False)
+        .str.replace("，", "", regex=False)
+    )
     values = pd.to_numeric(text, errors="coerce")
     bad = values.isna() & text.notna() & (text != "")
     if bad.any():
@@ -270,7 +295,9 @@ def to_number(
     finite = values.dropna()
     if np.isinf(finite).any():
         i = int(np.flatnonzero(np.isinf(values.fillna(0)).to_numpy())[0])
-        raise InvalidValueError("infinite value", path=path, row=sheet_row(raw.index[i]), column=col)
+        raise InvalidValueError(
+            "infinite value", path=path, row=sheet_row(raw.index[i]), column=col
+        )
     if minimum is not None and (finite < minimum).any():
         i = int(np.flatnonzero((values < minimum).to_numpy())[0])
         raise InvalidValueError(
@@ -281,9 +308,14 @@ def to_number(
             fix=f"values must be at least {minimum:g}",
         )
     if integer and (finite != np.round(finite)).any():
-        i = int(np.flatnonzero((values != np.round(values)).to_numpy() & values.notna().to_numpy())[0])
+        i = int(
+            np.flatnonzero((values != np.round(values)).to_numpy() & values.notna().to_numpy())[0]
+        )
         raise InvalidValueError(
-            f"value {values.iloc[i]} is not a whole number", path=path, row=sheet_row(raw.index[i]), column=col
+            f"value {values.iloc[i]} is not a whole number",
+            path=path,
+            row=sheet_row(raw.index[i]),
+            column=col,
         )
     return values.astype(float)
 
@@ -395,17 +427,6 @@ def _check_lonlat_values(
     lon_column: str,
     lat_column: str,
 ) -> None:
-    metres = ok & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
-    if metres.any():
-        i = int(np.flatnonzero(metres)[0])
-        raise CoordinateError(
-            f"({lon[i]}, {lat[i]}) is not longitude/latitude in degrees — it looks like projected"
-            f" metres ({int(metres.sum())} such row(s))",
-            path=path,
-            row=sheet_row(index[i]),
-            column=lon_column if abs(lon[i]) > 180 else lat_column,
-            fix="give degrees (e.g. 121.44, 37.46), or convert the projected coordinates first",
-        )
     lo0, lo1 = settings.CHINA_LON_RANGE
     la0, la1 = settings.CHINA_LAT_RANGE
     swapped = ok & (lon >= la0) & (lon <= la1) & (lat >= lo0) & (lat <= lo1)
@@ -418,4 +439,14 @@ def _check_lonlat_values(
             column=lon_column,
             fix=f"swap the '{lon_column}' and '{lat_column}' columns",
         )
-
+    metres = ok & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
+    if metres.any():
+        i = int(np.flatnonzero(metres)[0])
+        raise CoordinateError(
+            f"({lon[i]}, {lat[i]}) is not longitude/latitude in degrees — it looks like projected"
+            f" metres ({int(metres.sum())} such row(s))",
+            path=path,
+            row=sheet_row(index[i]),
+            column=lon_column if abs(lon[i]) > 180 else lat_column,
+            fix="give degrees (e.g. 121.44, 37.46), or convert the projected coordinates first",
+        )

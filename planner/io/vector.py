@@ -135,11 +135,15 @@ def repair_geometries(gdf: gpd.GeoDataFrame, *, path: PathArg) -> gpd.GeoDataFra
 def _polygonal(g: shapely.Geometry) -> shapely.Geometry:
     if isinstance(g, shapely.Polygon | shapely.MultiPolygon):
         return g
-    parts = [p for p in getattr(g, "geoms", []) if isinstance(p, shapely.Polygon | shapely.MultiPolygon)]
+    parts = [
+        p for p in getattr(g, "geoms", []) if isinstance(p, shapely.Polygon | shapely.MultiPolygon)
+    ]
     return shapely.union_all(parts) if parts else shapely.Polygon()
 
 
-def _pick(columns: Sequence[str], candidates: Sequence[str], given: str | None, path: PathArg, what: str) -> str:
+def _pick(
+    columns: Sequence[str], candidates: Sequence[str], given: str | None, path: PathArg, what: str
+) -> str:
     if given is not None:
         if given not in columns:
             raise ColumnError(
