@@ -263,5 +263,3 @@ def convert(
     if d == "bd09":
         return gcj02_to_bd09(lon_a, lat_a)
     return lon_a, lat_a
-
-

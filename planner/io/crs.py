@@ -170,4 +170,3 @@ def haversine_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLi
     dl = np.radians(np.asarray(lon2, dtype=float) - np.asarray(lon1, dtype=float))
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
     return 2 * r * np.arcsin(np.sqrt(a))
-
