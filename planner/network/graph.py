@@ -1,0 +1,197 @@
+"""A travel-time graph on compressed sparse rows: the structure every search runs on.
+
+A :class:`TravelGraph` is directed; an edge's weight is its traversal time in
+seconds. Nodes carry their original ids (OSM node ids, stop ids …) and projected
+coordinates, so points can be snapped and results mapped. It converts to and from
+networkx for checking and for users who hold an osmnx graph.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+from pyproj import CRS
+
+from planner.errors import InvalidValueError
+
+__all__ = ["TravelGraph"]
+
+
+@dataclass(frozen=True, eq=False)
+class TravelGraph:
+    """Directed graph with travel times (seconds) as a CSR matrix.
+
+    Attributes
+    ----------
+    mode
+        ``"walk"``, ``"ebike"``, ``"drive"``, ``"bus"`` (walk + bus) …
+    node_ids
+        Original id of each node (int64 OSM ids, or object ids for stops), length n.
+    x, y
+        Projected coordinates of each node (metres, in ``crs``).
+    crs
+        The projected CRS of ``x``, ``y``.
+    matrix
+        ``scipy.sparse.csr_array`` (n × n): ``matrix[i, j]`` = seconds from i to j. Parallel
+        edges keep the fastest.
+    notes
+        What was done on the way (dropped components, fallbacks), for reports.
+    """
+
+    mode: str
+    node_ids: NDArray[Any]
+    x: NDArray[np.float64]
+    y: NDArray[np.float64]
+    crs: CRS | None
+    matrix: sp.csr_array
+    notes: tuple[str, ...] = field(default=())
+
+    @classmethod
+    def from_edges(
+        cls,
+        mode: str,
+        node_ids: ArrayLike,
+        x: ArrayLike,
+        y: ArrayLike,
+        u: ArrayLike,
+        v: ArrayLike,
+        time_s: ArrayLike,
+        *,
+        crs: CRS | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> TravelGraph:
+        """Build from edge arrays of node *positions* ``u`` → ``v`` with ``time_s`` seconds.
+
+        Raises
+        ------
+        InvalidValueError
+            Negative, NaN or infinite times; positions outside ``0..n-1``.
+        """
+        ids = np.asarray(node_ids)
+        n = len(ids)
+        u_a = np.asarray(u, dtype=np.int64)
+        v_a = np.asarray(v, dtype=np.int64)
+        t = np.asarray(time_s, dtype=float)
+        if not (len(u_a) == len(v_a) == len(t)):
+            raise ValueError("u, v and time_s differ in length")
+        bad = ~np.isfinite(t) | (t < 0)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InvalidValueError(
+                f"edge {i} ({ids[u_a[i]]} -> {ids[v_a[i]]}) has travel time {t[i]} "
+                f"({int(bad.sum())} such edge(s))",
+                column="time_s",
+                fix="edge lengths and speeds must be finite and non-negative",
+            )
+        if len(u_a) and (min(u_a.min(), v_a.min()) < 0 or max(u_a.max(), v_a.max()) >= n):
+            raise ValueError("edge endpoints must be node positions 0..n-1")
+        # Keep the fastest of parallel edges; zero-time edges become a tiny positive weight so
+        # the sparse structure keeps them (csgraph treats explicit zeros as absent).
+        t = np.maximum(t, 1e-9)
+        order = np.lexsort((t, v_a, u_a))
+        u_s, v_s, t_s = u_a[order], v_a[order], t[order]
+        first = np.ones(len(u_s), dtype=bool)
+        first[1:] = (u_s[1:] != u_s[:-1]) | (v_s[1:] != v_s[:-1])
+        self_loop = u_s == v_s
+        keep = first & ~self_loop
+        m = sp.csr_array((t_s[keep], (u_s[keep], v_s[keep])), shape=(n, n))
+        m.sort_indices()
+        return cls(
+            mode=mode,
+            node_ids=ids,
+            x=np.asarray(x, dtype=float),
+            y=np.asarray(y, dtype=float),
+            crs=crs,
+            matrix=m,
+            notes=notes,
+        )
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.matrix.shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.matrix.nnz)
+
+    def edges(self) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        """(u, v, seconds) arrays of node positions."""
+        coo = self.matrix.tocoo()
+        return coo.row.astype(np.int64), coo.col.astype(np.int64), coo.data.astype(float)
+
+    def reversed(self) -> TravelGraph:
+        """The graph with every edge reversed (for searches towards a target)."""
+        return TravelGraph(
+            mode=self.mode,
+            node_ids=self.node_ids,
+            x=self.x,
+            y=self.y,
+            crs=self.crs,
+            matrix=sp.csr_array(self.matrix.T),
+            notes=self.notes,
+        )
+
+    def position(self, node_ids: ArrayLike) -> NDArray[np.int64]:
+        """Positions of original node ids (KeyError naming the first unknown id)."""
+        lookup = {k: i for i, k in enumerate(self.node_ids.tolist())}
+        out = []
+        for k in np.asarray(node_ids).tolist():
+            if k not in lookup:
+                raise KeyError(f"node {k!r} is not in the {self.mode} graph")
+            out.append(lookup[k])
+        return np.asarray(out, dtype=np.int64)
+
+    def to_networkx(self) -> nx.DiGraph:
+        """A networkx DiGraph with node ids as nodes and ``time_s`` edge weights."""
+        g = nx.DiGraph()
+        ids = self.node_ids.tolist()
+        for i, k in enumerate(ids):
+            g.add_node(k, x=float(self.x[i]), y=float(self.y[i]))
+        u, v, t = self.edges()
+        g.add_weighted_edges_from(
+            ((ids[a], ids[b], float(w)) for a, b, w in zip(u, v, t, strict=True)), weight="time_s"
+        )
+        return g
+
+    @classmethod
+    def from_networkx(
+        cls,
+        graph: nx.Graph,
+        *,
+        mode: str = "custom",
+        weight: str = "time_s",
+        crs: CRS | None = None,
+    ) -> TravelGraph:
+        """From a networkx/osmnx graph with node attributes ``x``, ``y`` and a time weight.
+
+        Undirected graphs get both directions. MultiDiGraphs keep the fastest parallel edge.
+        """
+        ids = list(graph.nodes)
+        pos = {k: i for i, k in enumerate(ids)}
+        xs = np.array([float(graph.nodes[k].get("x", np.nan)) for k in ids])
+        ys = np.array([float(graph.nodes[k].get("y", np.nan)) for k in ids])
+        us, vs, ts = [], [], []
+        for a, b, data in graph.edges(data=True):
+            if weight not in data:
+                raise InvalidValueError(
+                    f"edge ({a}, {b}) has no '{weight}' attribute",
+                    column=weight,
+                    fix="add travel times first (e.g. osmnx.add_edge_travel_times, weight='travel_time')",
+                )
+            us.append(pos[a])
+            vs.append(pos[b])
+            ts.append(float(data[weight]))
+            if not graph.is_directed():
+                us.append(pos[b])
+                vs.append(pos[a])
+                ts.append(float(data[weight]))
+        node_ids = np.empty(len(ids), dtype=object)
+        node_ids[:] = ids
+        if all(isinstance(k, int | np.integer) for k in ids):
+            node_ids = np.asarray(ids, dtype=np.int64)
+        return cls.from_edges(mode, node_ids, xs, ys, us, vs, ts, crs=crs)
