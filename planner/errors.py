@@ -32,6 +32,7 @@ __all__ = [
     "InputFileError",
     "InvalidValueError",
     "MissingFileError",
+    "ModeError",
     "PlannerError",
     "StudyFileError",
     "TransitError",
@@ -144,6 +145,10 @@ class HoursError(PlannerError, ValueError):
 
 class TransitError(PlannerError, ValueError):
     """A transit feed or table that is incomplete or inconsistent."""
+
+
+class ModeError(PlannerError, ValueError):
+    """A travel mode planner does not know, or that the data cannot support."""
 
 
 class StudyFileError(PlannerError, ValueError):

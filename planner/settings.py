@@ -62,3 +62,56 @@ TRANSIT_WINDOW: Final[tuple[str, str]] = ("05:00", "09:00")
 #: (no timetable). 10 minutes is the typical urban daytime headway of Yantai trunk
 #: routes published on stop boards; override per study when the operator gives it.
 DEFAULT_HEADWAY_MIN: Final[float] = 10.0
+
+# --- Travel speeds ---------------------------------------------------------------------
+
+#: Walking speed. 4.5 km/h = 1.25 m/s: the Highway Capacity Manual uses 1.2 m/s (4.3 km/h)
+#: for crossings with older pedestrians and 1.2-1.5 m/s for the general population; 44号
+#: asks to serve older workers first, so the lower end is used.
+WALK_SPEED_KMH: Final[float] = 4.5
+
+#: E-bike (电动自行车) cruising speed. GB 17761-2018 caps the design speed at 25 km/h; with
+#: signals, junctions and mixed traffic, average urban trip speeds are lower, so 15 km/h is
+#: used (a conservative planning value; raise it for rural studies).
+EBIKE_SPEED_KMH: Final[float] = 15.0
+
+#: Conventional bicycle speed, for studies that want it (not a default mode).
+BICYCLE_SPEED_KMH: Final[float] = 12.0
+
+#: Free-flow driving speeds (km/h) by OSM highway class when a way has no maxspeed tag.
+#: Urban and rural Chinese defaults follow 道路交通安全法实施条例 第45条 (no centre line:
+#: 30 km/h urban, 40 km/h rural roads; one lane each way: 50 urban, 70 rural) and 第78条
+#: (expressways at most 120 km/h); early-morning gig trips meet little congestion.
+DRIVE_SPEEDS_KMH: Final[dict[str, float]] = {
+    "motorway": 100.0,
+    "motorway_link": 50.0,
+    "trunk": 70.0,
+    "trunk_link": 40.0,
+    "primary": 50.0,
+    "primary_link": 40.0,
+    "secondary": 45.0,
+    "secondary_link": 35.0,
+    "tertiary": 40.0,
+    "tertiary_link": 30.0,
+    "unclassified": 30.0,
+    "residential": 30.0,
+    "living_street": 10.0,
+    "service": 15.0,
+    "road": 30.0,
+    "track": 15.0,
+}
+
+#: Fraction of a tagged maxspeed actually driven (signals, turns): 0.85 keeps tagged roads
+#: consistent with the untagged class speeds above.
+MAXSPEED_FACTOR: Final[float] = 0.85
+
+#: Straight-line circuity factor for the no-road-data fallback: network distance is about
+#: 1.2-1.4 × straight-line distance in road networks (Ballou et al. 2002, "Selected country
+#: circuity factors for road travel distance estimation", Transportation Research Part A 36);
+#: 1.3 is their typical value.
+CIRCUITY_FACTOR: Final[float] = 1.3
+
+#: Largest distance (m) a point may be from its nearest graph node and still be snapped. A
+#: point beyond it is unreachable by that mode (counted and reported), never snapped across
+#: a river. 500 m ≈ 7 minutes' walk.
+MAX_SNAP_M: Final[float] = 500.0

@@ -62,7 +62,7 @@ class TravelGraph:
         v: ArrayLike,
         time_s: ArrayLike,
         *,
-        crs: CRS | None = None,
+        crs: Any = None,
         notes: tuple[str, ...] = (),
     ) -> TravelGraph:
         """Build from edge arrays of node *positions* ``u`` → ``v`` with ``time_s`` seconds.
@@ -106,7 +106,7 @@ class TravelGraph:
             node_ids=ids,
             x=np.asarray(x, dtype=float),
             y=np.asarray(y, dtype=float),
-            crs=crs,
+            crs=CRS.from_user_input(crs) if crs is not None else None,
             matrix=m,
             notes=notes,
         )
