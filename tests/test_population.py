@@ -33,14 +33,9 @@ from planner.errors import (
     MissingFileError,
     PlannerError,
 )
+from planner.io.census import AGED_60_PLUS_COLUMNS, CensusResult, census_to_cells, read_census
 from planner.io.crs import StudyArea
-from planner.io.population import (
-    AGED_60_PLUS_COLUMNS,
-    CensusResult,
-    census_to_cells,
-    read_census,
-    read_population_grid,
-)
+from planner.io.population import read_population_grid
 
 # UTM 51N origin near Yantai (x = 500 km is the zone's central meridian 123°E); multiples of
 # 1,000 m so that a 1 km aggregation grid lines up with blocks of 10 x 10 cells of 100 m.
