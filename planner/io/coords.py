@@ -160,11 +160,15 @@ def wgs84_to_gcj02(
 def gcj02_to_bd09(
     lon: ArrayLike, lat: ArrayLike
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Shift GCJ-02 lon/lat to BD-09 (Baidu)."""
+    """Shift GCJ-02 lon/lat to BD-09 (Baidu); unchanged outside China."""
     x, y = _arrays(lon, lat)
     z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _X_PI)
     theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
-    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+    outside = out_of_china(x, y)
+    return (
+        np.where(outside, x, z * np.cos(theta) + 0.0065),
+        np.where(outside, y, z * np.sin(theta) + 0.006),
+    )
 
 
 def _bd09_to_gcj02_approx(
@@ -217,9 +221,12 @@ def gcj02_to_wgs84(
 def bd09_to_gcj02(
     lon: ArrayLike, lat: ArrayLike
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """Shift BD-09 lon/lat back to GCJ-02 (iterative inverse)."""
+    """Shift BD-09 lon/lat back to GCJ-02 (iterative inverse); unchanged outside China."""
     lon_a, lat_a = _arrays(lon, lat)
-    return _invert(gcj02_to_bd09, lon_a, lat_a, _bd09_to_gcj02_approx(lon_a, lat_a))
+    outside = out_of_china(lon_a, lat_a)
+    approx_lon, approx_lat = _bd09_to_gcj02_approx(lon_a, lat_a)
+    guess = (np.where(outside, lon_a, approx_lon), np.where(outside, lat_a, approx_lat))
+    return _invert(gcj02_to_bd09, lon_a, lat_a, guess)
 
 
 def convert(
