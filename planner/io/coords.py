@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from planner.errors import CRSError
+from planner.errors import CRSError, InvalidValueError
 
 __all__ = [
     "COORD_SYSTEMS",
@@ -133,7 +133,7 @@ def _arrays(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray[np.float64], NDArra
     lon_a = np.array(lon, dtype=float, copy=True)
     lat_a = np.array(lat, dtype=float, copy=True)
     if lon_a.shape != lat_a.shape:
-        raise ValueError(f"lon and lat differ in shape: {lon_a.shape} vs {lat_a.shape}")
+        raise InvalidValueError(f"lon and lat differ in shape: {lon_a.shape} vs {lat_a.shape}")
     return lon_a, lat_a
 
 
