@@ -223,3 +223,13 @@ def test_errors_are_catchable_as_builtins() -> None:
     err = InvalidValueError("bad", path="f.csv", row=3, column="c", fix="do x")
     assert isinstance(err, ValueError) and isinstance(err, PlannerError)
     assert str(err) == "f.csv, row 3, column 'c': bad. Fix: do x"
+
+
+def test_row_numbers_survive_blank_lines(tmp_path: Path) -> None:
+    p = tmp_path / "blank.csv"
+    # header = row 1, 'a' row 2, blank row 3, 'x' row 4 (as a spreadsheet shows it)
+    p.write_text("n\n1\n\nx\n", encoding="utf-8")
+    df = read_table(p)
+    assert len(df) == 2
+    with pytest.raises(InvalidValueError, match=r"row 4, column 'n': 'x' is not a number"):
+        to_number(df, "n", path=p)

@@ -142,6 +142,7 @@ def read_table(
                 io.StringIO(text),
                 dtype=str,
                 keep_default_na=False,
+                skip_blank_lines=False,
                 na_values=[""],
                 skipinitialspace=True,
             )
@@ -155,12 +156,14 @@ def read_table(
             ) from exc
         log.debug("read %s as %s", p, enc)
     df.columns = [str(c).strip() for c in df.columns]
-    df = df.dropna(how="all")  # fully blank lines are formatting, not data
+    # Fully blank lines are formatting, not data. The index keeps each row's position in the
+    # file, so sheet_row(index) names the spreadsheet row even after blank lines.
+    df = df.dropna(how="all")
     if len(df) == 0:
         raise EmptyFileError(
             f"{what} has a header but no data rows", path=p, fix="add at least one row"
         )
-    return df.reset_index(drop=True)
+    return df
 
 
 def sheet_row(index: int) -> int:
