@@ -120,7 +120,7 @@ def test_crs_declarations(tmp_path: Path) -> None:
     assert read_boundaries(shp, coords="wgs84")["code"].tolist() == ["1"]
     utm = tmp_path / "utm.gpkg"
     gdf.to_crs(32651).to_file(utm)
-    with pytest.raises(CRSError, match="projected CRS .* but was declared gcj02"):
+    with pytest.raises(CRSError, match=r"projected CRS .* but was declared gcj02"):
         read_boundaries(utm, coords="gcj02")
     # the file's own CRS is trusted when nothing is declared
     back = read_boundaries(utm)
