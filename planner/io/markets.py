@@ -519,11 +519,11 @@ def _strip_text(df: pd.DataFrame) -> pd.DataFrame:
 
 def as_text(values: pd.Series) -> pd.Series:
     """Text column: stripped, empty cells missing (NaN), pandas' text dtype."""
-    stripped = values.map(lambda v: v.strip() if isinstance(v, str) else v)
-    cleaned = stripped.map(lambda v: None if (isinstance(v, str) and not v) or _missing(v) else v)
+    text = values.astype("string").str.strip()
+    text = text.mask(text == "")
     if _PANDAS_3:
-        return cleaned.astype("str")
-    return cleaned.map(lambda v: np.nan if v is None else str(v)).astype(object)
+        return text.astype("str")
+    return text.astype(object).where(text.notna(), np.nan)
 
 
 def _missing(v: object) -> bool:
