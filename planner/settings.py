@@ -115,3 +115,15 @@ CIRCUITY_FACTOR: Final[float] = 1.3
 #: point beyond it is unreachable by that mode (counted and reported), never snapped across
 #: a river. 500 m ≈ 7 minutes' walk.
 MAX_SNAP_M: Final[float] = 500.0
+
+#: Bus running speed between stops when a feed gives no run times (route tables), km/h,
+#: applied to the straight-line stop spacing × CIRCUITY_FACTOR, plus BUS_DWELL_S per stop.
+#: With a typical 500 m urban stop spacing this gives ≈ 16 km/h door to door, inside the
+#: 15-20 km/h operating speeds usual for Chinese urban buses (a planning value).
+BUS_SPEED_KMH: Final[float] = 25.0
+
+#: Dwell added per stop when run times are estimated from distance, seconds.
+BUS_DWELL_S: Final[float] = 20.0
+
+#: Largest straight-line walk between two stops for a transfer when there is no walk graph.
+TRANSFER_M: Final[float] = 300.0
