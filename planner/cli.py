@@ -86,6 +86,12 @@ def demo(
         typer.echo(
             f"Wrote the SYNTHETIC demo county's inputs to {out}/ ({time.perf_counter() - t0:.1f} s)"
         )
+        d = files.summary
+        typer.echo(
+            f"  {d.area_km2:,.0f} km², {d.townships} townships, {d.towns} towns, {d.villages} villages;"
+            f" OSM: {d.street_nodes:,} street nodes in {d.street_ways:,} ways, {d.bus_routes} bus"
+            f" routes; {d.population_total:,.0f} people in {d.population_cells:,} grid cells"
+        )
         study = load_study(files.study)
         inputs = load_inputs(study, progress=progress)
     except PlannerError as exc:
