@@ -7,7 +7,7 @@ are the documented defaults, not global state to mutate.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 # --- Coordinates and areas -------------------------------------------------------------
 
@@ -127,3 +127,29 @@ BUS_DWELL_S: Final[float] = 20.0
 
 #: Largest straight-line walk between two stops for a transfer when there is no walk graph.
 TRANSFER_M: Final[float] = 300.0
+
+# --- Coverage rules per tier -----------------------------------------------------------
+
+#: When a demand cell counts as covered, per tier. Sources:
+#: - station: 15 minutes on foot or by e-bike — the "15分钟就业服务圈" (15-minute employment
+#:   service circle) of 人社部's community employment-service policy and of 44号's
+#:   "就近提供服务"; rural alternative 5 km straight line (the rural reference in
+#:   ../shared/DESIGN.md: villages are served within about 5 km).
+#: - comprehensive: 44号 asks for markets "交通便利 … 辐射一定区域"; 30 minutes by bus,
+#:   e-bike or car is the planning default (a county-seat catchment), change per study.
+#: - sector: a short trip from the park / building-material market / mall it serves:
+#:   20 minutes by e-bike or bus (planning default).
+TIER_RULES: Final[dict[str, dict[str, Any]]] = {
+    "comprehensive": {"threshold_min": 30.0, "modes": ("bus", "ebike", "drive")},
+    "sector": {"threshold_min": 20.0, "modes": ("ebike", "bus")},
+    "station": {"threshold_min": 15.0, "modes": ("walk", "ebike"), "rural_radius_m": 5000.0},
+}
+
+#: Which market tiers meet each tier's need. A worker who needs a market within a short
+#: walk (station need) is served by any market that close; the comprehensive and sector
+#: needs are met only by markets of those tiers.
+TIER_SERVED_BY: Final[dict[str, tuple[str, ...]]] = {
+    "comprehensive": ("comprehensive",),
+    "sector": ("sector",),
+    "station": ("station", "sector", "comprehensive"),
+}

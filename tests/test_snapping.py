@@ -55,3 +55,11 @@ def test_snap_rejects_other_crs() -> None:
     pts = gpd.GeoSeries([shapely.Point(121.4, 37.5)], crs=4326)
     with pytest.raises(CRSError, match="points are in WGS 84 but the walk graph is in"):
         snap_points(pts, _graph())
+
+
+def test_snap_only_to_the_first_nodes() -> None:
+    # nodes 0, 1 are walk nodes; node 2 (x = 1000) stands for a ride node of a bus graph
+    pts = gpd.GeoSeries([shapely.Point(990, 0)], crs=32651)
+    assert snap_points(pts, _graph(), max_snap_m=2000).position.tolist() == [2]
+    s = snap_points(pts, _graph(), max_snap_m=2000, first_nodes=2)
+    assert s.position.tolist() == [1] and s.distance_m[0] == pytest.approx(890.0)

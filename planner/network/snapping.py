@@ -62,6 +62,7 @@ def snap_points(
     max_snap_m: float = settings.MAX_SNAP_M,
     walk_speed_kmh: float = settings.WALK_SPEED_KMH,
     what: str = "points",
+    first_nodes: int | None = None,
 ) -> Snapped:
     """Snap points to the nearest node of ``graph``.
 
@@ -77,6 +78,9 @@ def snap_points(
         Speed of the off-network leg.
     what
         Name used in the log message ("demand cells", "markets" …).
+    first_nodes
+        Snap only to the first ``first_nodes`` nodes: in a bus graph these are the walk
+        nodes (nobody starts a trip on board a bus).
     """
     geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     if graph.crs is not None and geoms.crs is not None and CRS(geoms.crs) != CRS(graph.crs):
@@ -92,9 +96,10 @@ def snap_points(
     position = np.full(n, -1, dtype=np.int64)
     distance = np.full(n, np.inf)
     valid = ~(geoms.isna() | geoms.is_empty).to_numpy()
-    if graph.n_nodes and valid.any():
+    k = graph.n_nodes if first_nodes is None else min(first_nodes, graph.n_nodes)
+    if k and valid.any():
         c = geoms[valid].centroid
-        tree = cKDTree(np.column_stack([graph.x, graph.y]))
+        tree = cKDTree(np.column_stack([graph.x[:k], graph.y[:k]]))
         d, i = tree.query(
             np.column_stack([c.x.to_numpy(), c.y.to_numpy()]), distance_upper_bound=max_snap_m
         )

@@ -1,0 +1,408 @@
+"""Who can reach a market in time: nearest-market times by tier and mode, coverage, gaps.
+
+For every demand cell and tier, the travel time to the nearest open market that serves
+that tier is computed per mode by one multi-source search per (tier, mode) on the mode's
+graph (worker → market direction), plus the walk from the cell to its node. The best mode
+is the fastest; a cell is *covered* for a tier when its best time is within the tier's
+threshold (:data:`planner.settings.TIER_RULES`). Stations also count as covering a rural
+cell within the straight-line rural radius (the 5 km rural reference).
+
+Which markets serve a tier follows :data:`planner.settings.TIER_SERVED_BY`: a worker who
+needs a market within a 15-minute walk is served by a station or by any larger market
+that close; the comprehensive and sector needs are met only by markets of those tiers.
+
+Gaps are the connected groups of uncovered cells, as polygons with their demand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from planner import settings
+from planner.errors import ColumnError, CRSError, InvalidValueError, ModeError
+from planner.network.graph import TravelGraph
+from planner.network.snapping import snap_points
+from planner.network.transit import BusLayer
+from planner.network.traveltime import nearest
+
+__all__ = [
+    "Coverage",
+    "TierRule",
+    "coverage",
+    "coverage_gaps",
+    "default_rules",
+    "open_markets",
+]
+
+log = logging.getLogger(__name__)
+
+Graphs = Mapping[str, TravelGraph | BusLayer]
+
+
+@dataclass(frozen=True)
+class TierRule:
+    """When a cell counts as covered for a tier.
+
+    Attributes
+    ----------
+    tier
+        ``comprehensive``, ``sector`` or ``station``.
+    threshold_min
+        Largest travel time, minutes.
+    modes
+        Modes that count (the best of them is used).
+    rural_radius_m
+        Optional: a rural cell within this straight-line distance of a serving market is
+        covered too (stations: the 5 km rural reference).
+    """
+
+    tier: str
+    threshold_min: float
+    modes: tuple[str, ...]
+    rural_radius_m: float | None = None
+
+    @property
+    def threshold_s(self) -> float:
+        return self.threshold_min * 60.0
+
+
+def default_rules() -> dict[str, TierRule]:
+    """The tier rules of :data:`planner.settings.TIER_RULES` as :class:`TierRule` objects."""
+    return {
+        tier: TierRule(
+            tier=tier,
+            threshold_min=float(r["threshold_min"]),
+            modes=tuple(r["modes"]),
+            rural_radius_m=r.get("rural_radius_m"),
+        )
+        for tier, r in settings.TIER_RULES.items()
+    }
+
+
+def open_markets(
+    markets: gpd.GeoDataFrame, *, at: dt.datetime | None = None, holidays: Any = None
+) -> gpd.GeoDataFrame:
+    """Markets that can serve: not closed or suspended, with a location, open at ``at``.
+
+    Parameters
+    ----------
+    markets
+        From :func:`planner.io.markets.read_markets`.
+    at
+        Optional moment; markets whose parsed opening hours say closed then are left out
+        (markets without parsed hours are kept and counted in a log message).
+    """
+    keep = markets.geometry.notna() & ~markets.geometry.is_empty
+    n_nogeom = int((~keep).sum())
+    if "status" in markets:
+        keep &= ~markets["status"].isin(["closed", "suspended"])
+    if at is not None and "opening_hours" in markets:
+        hours = markets["opening_hours"]
+        known = hours.notna()
+        is_open = hours.map(lambda h: h.is_open(at, holidays=holidays) if h is not None else True)
+        keep &= is_open.astype(bool) | ~known
+        if (~known & keep).any():
+            log.info(
+                "%d market(s) without readable hours are assumed open", int((~known & keep).sum())
+            )
+    if n_nogeom:
+        log.warning("%d market(s) without coordinates cannot be placed and are left out", n_nogeom)
+    return markets[keep]
+
+
+@dataclass
+class Coverage:
+    """Coverage of demand cells by existing (or planned) markets.
+
+    Attributes
+    ----------
+    cells
+        The demand cells with, per tier ``t`` and mode ``m``: ``t_m_time_s`` (``inf`` when
+        beyond the threshold or unreachable), ``t_time_s`` (best mode), ``t_mode`` (the
+        best mode, empty when none), ``t_market`` (id of the nearest serving market, empty
+        when none), ``t_covered``; and ``covered_all`` (covered for every tier).
+    rules
+        The rules used.
+    weight
+        The demand column summaries are weighted by.
+    notes
+        How the times were obtained (network or straight-line fallback …).
+    """
+
+    cells: gpd.GeoDataFrame
+    rules: dict[str, TierRule]
+    weight: str
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> pd.DataFrame:
+        """Per tier: total demand, covered demand, share covered, and share by each mode."""
+        w = self.cells[self.weight].to_numpy(dtype=float)
+        total = float(w.sum())
+        rows = []
+        for tier, rule in self.rules.items():
+            cov = self.cells[f"{tier}_covered"].to_numpy(dtype=bool)
+            row: dict[str, Any] = {
+                "tier": tier,
+                "threshold_min": rule.threshold_min,
+                "modes": "/".join(rule.modes),
+                "demand": total,
+                "covered": float(w[cov].sum()),
+                "share": float(w[cov].sum() / total) if total else float("nan"),
+            }
+            for m in rule.modes:
+                col = f"{tier}_{m}_time_s"
+                if col in self.cells:
+                    ok = np.isfinite(self.cells[col].to_numpy()) & (
+                        self.cells[col].to_numpy() <= rule.threshold_s
+                    )
+                    row[f"share_{m}"] = float(w[ok].sum() / total) if total else float("nan")
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def by_area(self, column: str) -> pd.DataFrame:
+        """Demand and share covered per tier, grouped by a cell column (e.g. ``unit_code``)."""
+        if column not in self.cells:
+            raise ColumnError(f"cells have no column '{column}'", column=column)
+        df = pd.DataFrame({column: self.cells[column], "demand": self.cells[self.weight]})
+        for tier in self.rules:
+            df[tier] = np.where(self.cells[f"{tier}_covered"], df["demand"], 0.0)
+        g = df.groupby(column, sort=True).sum()
+        for tier in self.rules:
+            g[f"{tier}_share"] = g[tier] / g["demand"].where(g["demand"] > 0)
+        return g.reset_index()
+
+    def by_group(self, groups: Sequence[str]) -> pd.DataFrame:
+        """Share covered per tier for each priority group (columns ``<group>_demand``)."""
+        rows = []
+        for grp in groups:
+            col = grp if grp in self.cells else f"{grp}_demand"
+            if col not in self.cells:
+                raise ColumnError(f"cells have no column '{grp}' or '{grp}_demand'", column=grp)
+            w = self.cells[col].to_numpy(dtype=float)
+            row: dict[str, Any] = {"group": grp, "demand": float(w.sum())}
+            for tier in self.rules:
+                cov = self.cells[f"{tier}_covered"].to_numpy(dtype=bool)
+                row[f"{tier}_share"] = float(w[cov].sum() / w.sum()) if w.sum() else float("nan")
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+
+def _check_inputs(cells: gpd.GeoDataFrame, markets: gpd.GeoDataFrame, weight: str) -> None:
+    if cells.crs is None or markets.crs is None:
+        raise CRSError("demand cells and markets need a CRS", fix="read them with the study area")
+    if cells.crs != markets.crs:
+        raise CRSError(
+            f"demand cells are in {cells.crs.name} but markets in {markets.crs.name}",
+            fix="read both with the same study area (area=...)",
+        )
+    if not cells.crs.is_projected:
+        raise CRSError("demand cells must be in a projected CRS (metres)", fix="use area.crs")
+    if weight not in cells:
+        raise ColumnError(
+            f"demand cells have no '{weight}' column",
+            column=weight,
+            fix="compute demand first (planner.analysis.demand.worker_demand)",
+        )
+    w = pd.to_numeric(cells[weight], errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(w).all() or (w < 0).any():
+        i = int(np.flatnonzero(~np.isfinite(w) | (w < 0))[0])
+        raise InvalidValueError(
+            f"demand cell {i} has weight {w[i]}", column=weight, fix="weights must be >= 0"
+        )
+    if "tier" not in markets:
+        raise ColumnError("markets have no 'tier' column", column="tier")
+
+
+def _graph_of(graphs: Graphs, mode: str) -> tuple[TravelGraph, int | None]:
+    if mode not in graphs:
+        raise ModeError(
+            f"no graph for mode '{mode}' (have: {', '.join(graphs) or 'none'})",
+            fix="build it (planner.network) or drop the mode from the tier's rule",
+        )
+    g = graphs[mode]
+    if isinstance(g, BusLayer):
+        return g.graph, g.n_walk_nodes
+    return g, None
+
+
+def _nearest_times(
+    cells: gpd.GeoDataFrame,
+    markets: gpd.GeoDataFrame,
+    graph: TravelGraph,
+    first_nodes: int | None,
+    cutoff_s: float,
+    snapped_cells: Any,
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    if len(markets) == 0:
+        return np.full(len(cells), np.inf), np.full(len(cells), -1, dtype=np.int64)
+    sm = snap_points(markets, graph, what="markets", first_nodes=first_nodes)
+    res = nearest(
+        graph,
+        sm.position,
+        cutoff_s=cutoff_s,
+        facility_offsets_s=sm.offset_s,
+        direction="to",
+    )
+    return res.for_points(snapped_cells.position, snapped_cells.offset_s)
+
+
+def coverage(
+    cells: gpd.GeoDataFrame,
+    markets: gpd.GeoDataFrame,
+    graphs: Graphs,
+    *,
+    rules: Mapping[str, TierRule] | None = None,
+    weight: str = "demand",
+    served_by: Mapping[str, Sequence[str]] | None = None,
+    progress: bool = False,
+) -> Coverage:
+    """Nearest-market times and coverage of every demand cell, by tier and mode.
+
+    Parameters
+    ----------
+    cells
+        Demand cells (points or polygons) in the study's projected CRS, with ``weight``.
+    markets
+        Markets that can serve (see :func:`open_markets`), with ``tier`` and ``market_id``.
+    graphs
+        Mode graphs: ``walk``, ``ebike``, ``drive`` (TravelGraph) and ``bus`` (BusLayer).
+    rules
+        Tier rules; default :func:`default_rules`.
+    weight
+        Demand column for summaries.
+    served_by
+        Which market tiers serve each tier; default :data:`planner.settings.TIER_SERVED_BY`.
+    """
+    rules = dict(rules) if rules is not None else default_rules()
+    served_by = served_by or settings.TIER_SERVED_BY
+    _check_inputs(cells, markets, weight)
+    out = cells.copy()
+    ids = (
+        markets["market_id"].astype(str).to_numpy()
+        if "market_id" in markets
+        else np.asarray([str(i) for i in range(len(markets))])
+    )
+    snaps: dict[str, Any] = {}
+    modes = sorted({m for r in rules.values() for m in r.modes})
+    for m in modes:
+        g, first = _graph_of(graphs, m)
+        snaps[m] = snap_points(out, g, what="demand cells", first_nodes=first)
+    steps = [(t, m) for t, r in rules.items() for m in r.modes]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(steps), desc="coverage", unit="search")
+    for tier, rule in rules.items():
+        serving = markets["tier"].isin(list(served_by.get(tier, (tier,)))).to_numpy()
+        mk = markets[serving]
+        mk_ids = ids[serving]
+        best_t = np.full(len(out), np.inf)
+        best_mode = np.full(len(out), "", dtype=object)
+        best_mk = np.full(len(out), "", dtype=object)
+        for m in rule.modes:
+            g, first = _graph_of(graphs, m)
+            t, fac = _nearest_times(out, mk, g, first, rule.threshold_s, snaps[m])
+            out[f"{tier}_{m}_time_s"] = t
+            better = t < best_t
+            best_t[better] = t[better]
+            best_mode[better] = m
+            best_mk[better] = mk_ids[fac[better]]
+            if bar is not None:
+                bar.update(1)
+        covered = np.isfinite(best_t) & (best_t <= rule.threshold_s)
+        if rule.rural_radius_m and len(mk) and "urban" in out:
+            rural = ~out["urban"].to_numpy(dtype=bool)
+            d, k = cKDTree(np.column_stack([mk.geometry.x, mk.geometry.y])).query(
+                np.column_stack([out.geometry.centroid.x, out.geometry.centroid.y]),
+                distance_upper_bound=rule.rural_radius_m,
+            )
+            near = rural & np.isfinite(d) & ~covered
+            best_mode[near] = "rural_radius"
+            best_mk[near] = mk_ids[k[near]]
+            covered |= near
+        out[f"{tier}_time_s"] = best_t
+        out[f"{tier}_mode"] = best_mode
+        out[f"{tier}_market"] = best_mk
+        out[f"{tier}_covered"] = covered
+    if bar is not None:
+        bar.close()
+    out["covered_all"] = np.logical_and.reduce([out[f"{t}_covered"] for t in rules])
+    notes = [n for g in graphs.values() for n in _notes(g)]
+    return Coverage(cells=out, rules=rules, weight=weight, notes=notes)
+
+
+def _notes(g: TravelGraph | BusLayer) -> tuple[str, ...]:
+    return g.graph.notes if isinstance(g, BusLayer) else g.notes
+
+
+def coverage_gaps(
+    result: Coverage,
+    tier: str,
+    *,
+    cell_size_m: float | None = None,
+    min_demand: float = 0.0,
+) -> gpd.GeoDataFrame:
+    """Connected groups of cells not covered for ``tier``, as polygons with their demand.
+
+    Each uncovered cell becomes a square of ``cell_size_m`` (default: the square root of
+    the median ``cell_area_m2``, or the median spacing of cell points) around its point;
+    touching squares form one gap.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``gap_id``, ``n_cells``, ``demand``, polygon geometry; largest demand first.
+    """
+    cells = result.cells
+    col = f"{tier}_covered"
+    if col not in cells:
+        raise ColumnError(f"no coverage for tier '{tier}'", column=col)
+    un = cells[~cells[col].to_numpy(dtype=bool)]
+    un = un[un[result.weight] > 0]
+    empty = gpd.GeoDataFrame(
+        {
+            "gap_id": pd.Series([], dtype=int),
+            "n_cells": pd.Series([], dtype=int),
+            "demand": pd.Series([], dtype=float),
+        },
+        geometry=gpd.GeoSeries([], crs=cells.crs),
+    )
+    if len(un) == 0:
+        return empty
+    if cell_size_m is None:
+        if "cell_area_m2" in cells:
+            cell_size_m = float(np.sqrt(np.median(cells["cell_area_m2"].to_numpy(dtype=float))))
+        else:
+            pts = np.column_stack([cells.geometry.centroid.x, cells.geometry.centroid.y])
+            d, _ = cKDTree(pts).query(pts, k=2)
+            cell_size_m = float(np.median(d[:, 1]))
+    half = cell_size_m * 0.51  # a hair over half so neighbouring squares overlap
+    c = un.geometry.centroid
+    boxes = shapely.box(c.x - half, c.y - half, c.x + half, c.y + half)
+    merged = shapely.union_all(boxes)
+    parts = np.asarray(shapely.get_parts(merged))
+    tree = shapely.STRtree(parts)
+    which = tree.query(np.asarray(c.values), predicate="within")
+    label = np.full(len(un), -1)
+    label[which[0]] = which[1]
+    w = un[result.weight].to_numpy(dtype=float)
+    demand = np.bincount(label[label >= 0], weights=w[label >= 0], minlength=len(parts))
+    n_cells = np.bincount(label[label >= 0], minlength=len(parts))
+    gaps = gpd.GeoDataFrame(
+        {"n_cells": n_cells, "demand": demand}, geometry=list(parts), crs=cells.crs
+    )
+    gaps = gaps[gaps["demand"] > min_demand].sort_values("demand", ascending=False)
+    gaps.insert(0, "gap_id", np.arange(1, len(gaps) + 1))
+    return gaps.reset_index(drop=True)

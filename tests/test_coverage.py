@@ -1,0 +1,199 @@
+"""Coverage and gaps (planner/analysis/coverage.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from planner.analysis.coverage import TierRule, coverage, coverage_gaps, open_markets
+from planner.errors import ColumnError, CRSError, InvalidValueError, ModeError
+from planner.io.hours import parse_hours
+from planner.network.graph import TravelGraph
+
+UTM = 32651
+
+
+def _line_graph(mode: str, seconds_per_km: float, n: int = 5) -> TravelGraph:
+    x = np.arange(n) * 1000.0
+    u = list(range(n - 1)) + list(range(1, n))
+    v = list(range(1, n)) + list(range(n - 1))
+    return TravelGraph.from_edges(
+        mode, np.arange(n), x, np.zeros(n), u, v, np.full(len(u), seconds_per_km), crs=UTM
+    )
+
+
+def _points(xs: list[float], ys: list[float] | None = None, **cols: object) -> gpd.GeoDataFrame:
+    ys = ys or [0.0] * len(xs)
+    return gpd.GeoDataFrame(cols, geometry=gpd.points_from_xy(xs, ys), crs=UTM)
+
+
+STATION15 = {"station": TierRule("station", 15.0, ("walk",))}
+
+
+def test_hand_worked_line() -> None:
+    walk = _line_graph("walk", 800.0)  # 1 km in 800 s
+    cells = _points(
+        [0.0, 1000.0, 2000.0, 1000.0], [0.0, 0.0, 0.0, 100.0], demand=[1.0, 2.0, 4.0, 8.0]
+    )
+    markets = _points([0.0], market_id=["M1"], tier=["station"])
+    r = coverage(cells, markets, {"walk": walk}, rules=STATION15)
+    t = r.cells["station_walk_time_s"].to_numpy()
+    walk_ms = 4.5 / 3.6
+    # by hand: 0 s; 800 s; 1600 s > 900 s -> inf; 800 s + 100 m walked to the node
+    assert t[0] == 0.0 and t[1] == pytest.approx(800.0)
+    assert np.isinf(t[2])
+    assert t[3] == pytest.approx(800.0 + 100.0 / walk_ms)
+    assert r.cells["station_covered"].tolist() == [True, True, False, True]
+    assert r.cells["station_market"].tolist() == ["M1", "M1", "", "M1"]
+    s = r.summary().iloc[0]
+    assert s["demand"] == 15.0 and s["covered"] == 11.0 and s["share"] == pytest.approx(11 / 15)
+
+
+def test_best_mode_and_served_by() -> None:
+    walk = _line_graph("walk", 800.0)
+    ebike = _line_graph("ebike", 240.0)  # 15 km/h
+    cells = _points([3000.0], demand=[1.0])
+    # a comprehensive market serves the station need too (TIER_SERVED_BY)
+    markets = _points([0.0], market_id=["C1"], tier=["comprehensive"])
+    rules = {"station": TierRule("station", 15.0, ("walk", "ebike"))}
+    r = coverage(cells, markets, {"walk": walk, "ebike": ebike}, rules=rules)
+    # walking 2,400 s is beyond 900 s; e-bike 720 s is within
+    assert np.isinf(r.cells["station_walk_time_s"][0])
+    assert r.cells["station_ebike_time_s"][0] == pytest.approx(720.0)
+    assert r.cells["station_mode"][0] == "ebike" and bool(r.cells["station_covered"][0])
+    only_station = coverage(
+        cells,
+        markets,
+        {"walk": walk, "ebike": ebike},
+        rules=rules,
+        served_by={"station": ("station",)},
+    )
+    assert not bool(only_station.cells["station_covered"][0])
+
+
+def test_rural_radius() -> None:
+    walk = _line_graph("walk", 800.0)
+    cells = _points([4000.0, 4000.0], demand=[1.0, 1.0], urban=[False, True])
+    markets = _points([0.0], market_id=["S"], tier=["station"])
+    rules = {"station": TierRule("station", 15.0, ("walk",), rural_radius_m=5000.0)}
+    r = coverage(cells, markets, {"walk": walk}, rules=rules)
+    # 4 km straight line: the rural cell is covered by the 5 km rule, the urban one is not
+    assert r.cells["station_covered"].tolist() == [True, False]
+    assert r.cells["station_mode"].tolist() == ["rural_radius", ""]
+
+
+def test_equals_brute_force_networkx() -> None:
+    rng = np.random.default_rng(5)
+    n = 60
+    xy = rng.uniform(0, 3000, (n, 2))
+    g = nx.random_geometric_graph(n, 0.25, seed=5)
+    u, v, t = [], [], []
+    for a, b in g.edges:
+        for p, q in ((a, b), (b, a)):
+            if rng.random() < 0.85:  # some one-way edges
+                u.append(p)
+                v.append(q)
+                t.append(float(np.hypot(*(xy[p] - xy[q]))) / 1.25)
+    walk = TravelGraph.from_edges("walk", np.arange(n), xy[:, 0], xy[:, 1], u, v, t, crs=UTM)
+    mk_nodes = [3, 17, 40]
+    markets = _points(
+        list(xy[mk_nodes, 0]),
+        list(xy[mk_nodes, 1]),
+        market_id=["a", "b", "c"],
+        tier=["station"] * 3,
+    )
+    cells = _points(list(xy[:, 0]), list(xy[:, 1]), demand=np.ones(n))
+    rule = {"station": TierRule("station", 20.0, ("walk",))}
+    r = coverage(cells, markets, {"walk": walk}, rules=rule)
+    ref = walk.to_networkx()
+    for i in range(n):
+        best = min(
+            (
+                nx.shortest_path_length(ref, i, m, weight="time_s")
+                if nx.has_path(ref, i, m)
+                else np.inf
+            )
+            for m in mk_nodes
+        )
+        best = best if best <= 1200 else np.inf
+        assert r.cells["station_walk_time_s"][i] == pytest.approx(best, abs=1e-6)
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(st.floats(1.0, 40.0), st.floats(0.0, 30.0))
+def test_coverage_never_falls_when_the_threshold_grows(a: float, extra: float) -> None:
+    walk = _line_graph("walk", 300.0, n=8)
+    cells = _points([float(x) for x in range(0, 8000, 500)], demand=np.ones(16))
+    markets = _points([2000.0], market_id=["M"], tier=["station"])
+    lo = coverage(
+        cells, markets, {"walk": walk}, rules={"station": TierRule("station", a, ("walk",))}
+    )
+    hi = coverage(
+        cells, markets, {"walk": walk}, rules={"station": TierRule("station", a + extra, ("walk",))}
+    )
+    assert (lo.cells["station_covered"] <= hi.cells["station_covered"]).all()
+
+
+def test_gaps_are_connected_uncovered_groups() -> None:
+    # a 5 x 3 grid of 100 m cells; uncovered: columns 0-1 of every row, and the cell (4, 2)
+    xs, ys, cov = [], [], []
+    for i in range(5):
+        for j in range(3):
+            xs.append(i * 100.0)
+            ys.append(j * 100.0)
+            cov.append(not (i <= 1 or (i, j) == (4, 2)))
+    cells = _points(xs, ys, demand=np.arange(15, dtype=float) + 1, station_covered=cov)
+    cells["cell_area_m2"] = 100.0 * 100.0
+    from planner.analysis.coverage import Coverage
+
+    res = Coverage(cells=cells, rules=STATION15, weight="demand")
+    gaps = coverage_gaps(res, "station")
+    # by hand: gap A = cells 0..5 (demand 1..6 = 21), gap B = cell 14 (demand 15)
+    assert gaps["n_cells"].tolist() == [6, 1]
+    assert gaps["demand"].tolist() == [21.0, 15.0]
+    assert gaps.geometry.iloc[0].area == pytest.approx(2 * 3 * (102.0**2), rel=0.05)
+
+
+def test_open_markets_filters_closed_and_hours() -> None:
+    m = _points(
+        [0.0, 1.0, 2.0],
+        market_id=["a", "b", "c"],
+        tier=["station"] * 3,
+        status=["open", "closed", "open"],
+    )
+    m["opening_hours"] = [
+        parse_hours("每天 5:00-12:00"),
+        parse_hours("每天 5:00-12:00"),
+        parse_hours("每天 6:00-12:00"),
+    ]
+    assert open_markets(m)["market_id"].tolist() == ["a", "c"]
+    five = dt.datetime(2024, 3, 4, 5, 0)
+    assert open_markets(m, at=five)["market_id"].tolist() == ["a"]
+
+
+def test_bad_inputs() -> None:
+    walk = _line_graph("walk", 800.0)
+    cells = _points([0.0], demand=[1.0])
+    markets = _points([0.0], market_id=["M"], tier=["station"])
+    with pytest.raises(ModeError, match="no graph for mode 'ebike'"):
+        coverage(
+            cells,
+            markets,
+            {"walk": walk},
+            rules={"station": TierRule("station", 15, ("walk", "ebike"))},
+        )
+    with pytest.raises(ColumnError, match="demand cells have no 'weight' column"):
+        coverage(cells, markets, {"walk": walk}, rules=STATION15, weight="weight")
+    with pytest.raises(CRSError, match=r"demand cells are in .* but markets in"):
+        coverage(cells, markets.to_crs(4326), {"walk": walk}, rules=STATION15)
+    bad = cells.copy()
+    bad["demand"] = [-1.0]
+    with pytest.raises(InvalidValueError, match="weights must be >= 0"):
+        coverage(bad, markets, {"walk": walk}, rules=STATION15)
