@@ -197,3 +197,32 @@ def test_bad_inputs() -> None:
     bad["demand"] = [-1.0]
     with pytest.raises(InvalidValueError, match="weights must be >= 0"):
         coverage(bad, markets, {"walk": walk}, rules=STATION15)
+
+
+def test_access_matrix_is_the_best_mode_within_the_cutoff() -> None:
+    walk = _line_graph("walk", 800.0)
+    ebike = _line_graph("ebike", 240.0)
+    cells = _points([0.0, 1000.0, 4000.0, 2000.0], [0.0, 0.0, 0.0, 50.0], demand=np.ones(4))
+    sites = _points([0.0, 3000.0])
+    from planner.analysis.coverage import access_matrix
+
+    a = access_matrix(
+        cells, sites, {"walk": walk, "ebike": ebike}, modes=("walk", "ebike"), cutoff_s=900.0
+    )
+    dense = np.full((4, 2), np.inf)
+    coo = a.matrix.tocoo()
+    dense[coo.row, coo.col] = coo.data
+    walk_ms = 4.5 / 3.6
+    # by hand, best of walk (800 s/km) and e-bike (240 s/km), plus the 50 m walk of cell 3
+    expected = np.array(
+        [
+            [0.0, 720.0],  # same node (explicit zero); e-bike 3 km
+            [240.0, 480.0],
+            [np.inf, 240.0],  # 4 km by e-bike = 960 s > 900 s
+            [480.0 + 50 / walk_ms, 240.0 + 50 / walk_ms],
+        ]
+    )
+    np.testing.assert_allclose(dense, expected)
+    assert a.matrix.nnz == 7  # the zero is stored: reachable
+    assert a.reaching_modes(1, 0) == ("walk", "ebike")  # 800 s walk and 240 s e-bike
+    assert a.reaching_modes(0, 1) == ("ebike",)

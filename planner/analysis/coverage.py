@@ -25,6 +25,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
@@ -34,11 +35,13 @@ from planner.errors import ColumnError, CRSError, InvalidValueError, ModeError
 from planner.network.graph import TravelGraph
 from planner.network.snapping import snap_points
 from planner.network.transit import BusLayer
-from planner.network.traveltime import nearest
+from planner.network.traveltime import nearest, travel_times_to
 
 __all__ = [
+    "AccessMatrix",
     "Coverage",
     "TierRule",
+    "access_matrix",
     "coverage",
     "coverage_gaps",
     "default_rules",
@@ -406,3 +409,100 @@ def coverage_gaps(
     gaps = gaps[gaps["demand"] > min_demand].sort_values("demand", ascending=False)
     gaps.insert(0, "gap_id", np.arange(1, len(gaps) + 1))
     return gaps.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class AccessMatrix:
+    """Best travel time from each demand cell (rows) to each site (columns), sparse.
+
+    Attributes
+    ----------
+    matrix
+        ``csr_array`` of seconds over the fastest of ``modes``; stored entries (explicit
+        zeros included) are pairs within ``cutoff_s``, absent ones are out of reach.
+    by_mode
+        The same per mode.
+    modes
+        Modes used.
+    cutoff_s
+        The cutoff.
+    """
+
+    matrix: sp.csr_array
+    by_mode: dict[str, sp.csr_array]
+    modes: tuple[str, ...]
+    cutoff_s: float
+
+    def reaching_modes(self, row: int, col: int) -> tuple[str, ...]:
+        """Modes by which cell ``row`` reaches site ``col`` within the cutoff."""
+        out = []
+        for m, mat in self.by_mode.items():
+            lo, hi = mat.indptr[row], mat.indptr[row + 1]
+            if col in mat.indices[lo:hi]:
+                out.append(m)
+        return tuple(out)
+
+
+def _sparse_min(mats: Sequence[sp.csr_array], shape: tuple[int, int]) -> sp.csr_array:
+    """Elementwise minimum over stored entries (explicit zeros kept)."""
+    coos = [m.tocoo() for m in mats if m.nnz]
+    if not coos:
+        return sp.csr_array(shape)
+    r = np.concatenate([c.row for c in coos]).astype(np.int64)
+    c_ = np.concatenate([c.col for c in coos]).astype(np.int64)
+    d = np.concatenate([c.data for c in coos])
+    order = np.lexsort((d, c_, r))
+    r, c_, d = r[order], c_[order], d[order]
+    first = np.ones(len(r), dtype=bool)
+    first[1:] = (r[1:] != r[:-1]) | (c_[1:] != c_[:-1])
+    r, c_, d = r[first], c_[first], d[first]
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r, minlength=shape[0]), out=indptr[1:])
+    return sp.csr_array((d, c_, indptr), shape=shape)
+
+
+def access_matrix(
+    cells: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    graphs: Graphs,
+    *,
+    modes: Sequence[str],
+    cutoff_s: float,
+    progress: bool = False,
+) -> AccessMatrix:
+    """Travel times from every demand cell to every site within ``cutoff_s``, best mode.
+
+    Searches run backwards from each site (sites are fewer than cells), worker → site,
+    including the walks from a cell to its node and from its node to the site.
+    """
+    if cells.crs != sites.crs:
+        raise CRSError(
+            f"cells are in {cells.crs.name if cells.crs else None} but sites in "
+            f"{sites.crs.name if sites.crs else None}",
+            fix="use the study area's CRS for both",
+        )
+    shape = (len(cells), len(sites))
+    by_mode: dict[str, sp.csr_array] = {}
+    for m in modes:
+        g, first = _graph_of(graphs, m)
+        sc = snap_points(cells, g, what="demand cells", first_nodes=first)
+        ss = snap_points(sites, g, what="sites", first_nodes=first)
+        if not ss.reachable.any() or not sc.reachable.any():
+            by_mode[m] = sp.csr_array(shape)
+            continue
+        tt = travel_times_to(
+            g,
+            ss.position,
+            sc.position,
+            cutoff_s=cutoff_s,
+            source_offsets_s=sc.offset_s,
+            target_offsets_s=ss.offset_s,
+            progress=progress,
+        )
+        by_mode[m] = tt.matrix
+    return AccessMatrix(
+        matrix=_sparse_min(list(by_mode.values()), shape),
+        by_mode=by_mode,
+        modes=tuple(modes),
+        cutoff_s=cutoff_s,
+    )
