@@ -226,3 +226,23 @@ def test_access_matrix_is_the_best_mode_within_the_cutoff() -> None:
     assert a.matrix.nnz == 7  # the zero is stored: reachable
     assert a.reaching_modes(1, 0) == ("walk", "ebike")  # 800 s walk and 240 s e-bike
     assert a.reaching_modes(0, 1) == ("ebike",)
+
+
+def test_fallback_without_roads() -> None:
+    from planner import settings
+    from planner.analysis.coverage import access_matrix
+
+    cells = _points([0.0, 600.0, 3000.0], demand=np.ones(3))
+    markets = _points([0.0], market_id=["M"], tier=["station"])
+    rules = {"station": TierRule("station", 15.0, ("walk", "bus"))}
+    with pytest.raises(ModeError, match="no graph for mode"):
+        coverage(cells, markets, {}, rules=rules)
+    r = coverage(cells, markets, {}, rules=rules, fallback=True)
+    walk_ms = settings.WALK_SPEED_KMH / 3.6
+    # by hand: 600 m × 1.3 / 1.25 m/s = 624 s; 3 km × 1.3 / 1.25 = 3,120 s > 900 s
+    t = r.cells["station_walk_time_s"].to_numpy()
+    assert t[0] == 0.0 and t[1] == pytest.approx(600 * settings.CIRCUITY_FACTOR / walk_ms)
+    assert np.isinf(t[2])
+    assert any("fallback" in n for n in r.notes) and any("bus: no network" in n for n in r.notes)
+    a = access_matrix(cells, markets, {}, modes=("walk",), cutoff_s=900.0, fallback=True)
+    assert a.matrix.nnz == 2 and a.matrix[[1], [0]][0] == pytest.approx(t[1])

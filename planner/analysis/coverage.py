@@ -32,6 +32,7 @@ from scipy.spatial import cKDTree
 
 from planner import settings
 from planner.errors import ColumnError, CRSError, InvalidValueError, ModeError
+from planner.network.fallback import FALLBACK_SPEEDS_KMH, straight_line_times
 from planner.network.graph import TravelGraph
 from planner.network.snapping import snap_points
 from planner.network.transit import BusLayer
@@ -268,6 +269,7 @@ def coverage(
     rules: Mapping[str, TierRule] | None = None,
     weight: str = "demand",
     served_by: Mapping[str, Sequence[str]] | None = None,
+    fallback: bool = False,
     progress: bool = False,
 ) -> Coverage:
     """Nearest-market times and coverage of every demand cell, by tier and mode.
@@ -286,6 +288,10 @@ def coverage(
         Demand column for summaries.
     served_by
         Which market tiers serve each tier; default :data:`planner.settings.TIER_SERVED_BY`.
+    fallback
+        For a mode without a graph, estimate times from straight lines × the circuity
+        factor (:mod:`planner.network.fallback`) instead of raising; bus, which needs a
+        network, is then left out. ``notes`` says so.
     """
     rules = dict(rules) if rules is not None else default_rules()
     served_by = served_by or settings.TIER_SERVED_BY
@@ -297,8 +303,13 @@ def coverage(
         else np.asarray([str(i) for i in range(len(markets))])
     )
     snaps: dict[str, Any] = {}
+    notes: list[str] = []
     modes = sorted({m for r in rules.values() for m in r.modes})
     for m in modes:
+        if fallback and m not in graphs:
+            snaps[m] = None
+            notes.append(_fallback_note(m))
+            continue
         g, first = _graph_of(graphs, m)
         snaps[m] = snap_points(out, g, what="demand cells", first_nodes=first)
     steps = [(t, m) for t, r in rules.items() for m in r.modes]
@@ -315,8 +326,13 @@ def coverage(
         best_mode = np.full(len(out), "", dtype=object)
         best_mk = np.full(len(out), "", dtype=object)
         for m in rule.modes:
-            g, first = _graph_of(graphs, m)
-            t, fac = _nearest_times(out, mk, g, first, rule.threshold_s, snaps[m])
+            if snaps[m] is None:
+                if m not in FALLBACK_SPEEDS_KMH:
+                    continue
+                t, fac = _straight_line_nearest(out, mk, m, rule.threshold_s)
+            else:
+                g, first = _graph_of(graphs, m)
+                t, fac = _nearest_times(out, mk, g, first, rule.threshold_s, snaps[m])
             out[f"{tier}_{m}_time_s"] = t
             better = t < best_t
             best_t[better] = t[better]
@@ -342,8 +358,35 @@ def coverage(
     if bar is not None:
         bar.close()
     out["covered_all"] = np.logical_and.reduce([out[f"{t}_covered"] for t in rules])
-    notes = [n for g in graphs.values() for n in _notes(g)]
+    notes += [n for g in graphs.values() for n in _notes(g)]
     return Coverage(cells=out, rules=rules, weight=weight, notes=notes)
+
+
+def _fallback_note(mode: str) -> str:
+    if mode not in FALLBACK_SPEEDS_KMH:
+        return f"{mode}: no network, left out (it cannot be estimated from straight lines)"
+    return (
+        f"{mode}: no road network — times estimated from straight lines × "
+        f"{settings.CIRCUITY_FACTOR} at {FALLBACK_SPEEDS_KMH[mode]:g} km/h (fallback)"
+    )
+
+
+def _straight_line_nearest(
+    cells: gpd.GeoDataFrame, markets: gpd.GeoDataFrame, mode: str, cutoff_s: float
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    t = np.full(len(cells), np.inf)
+    fac = np.full(len(cells), -1, dtype=np.int64)
+    if len(markets) == 0:
+        return t, fac
+    ms = FALLBACK_SPEEDS_KMH[mode] / 3.6
+    c = cells.geometry.centroid
+    d, k = cKDTree(np.column_stack([markets.geometry.x, markets.geometry.y])).query(
+        np.column_stack([c.x, c.y]), distance_upper_bound=cutoff_s * ms / settings.CIRCUITY_FACTOR
+    )
+    ok = np.isfinite(d)
+    t[ok] = d[ok] * settings.CIRCUITY_FACTOR / ms
+    fac[ok] = k[ok]
+    return t, fac
 
 
 def _notes(g: TravelGraph | BusLayer) -> tuple[str, ...]:
@@ -468,6 +511,7 @@ def access_matrix(
     *,
     modes: Sequence[str],
     cutoff_s: float,
+    fallback: bool = False,
     progress: bool = False,
 ) -> AccessMatrix:
     """Travel times from every demand cell to every site within ``cutoff_s``, best mode.
@@ -484,6 +528,16 @@ def access_matrix(
     shape = (len(cells), len(sites))
     by_mode: dict[str, sp.csr_array] = {}
     for m in modes:
+        if fallback and m not in graphs:
+            if m in FALLBACK_SPEEDS_KMH:
+                cc, sc_ = cells.geometry.centroid, sites.geometry.centroid
+                by_mode[m] = straight_line_times(
+                    np.column_stack([cc.x, cc.y]),
+                    np.column_stack([sc_.x, sc_.y]),
+                    mode=m,
+                    cutoff_s=cutoff_s,
+                ).matrix
+            continue
         g, first = _graph_of(graphs, m)
         sc = snap_points(cells, g, what="demand cells", first_nodes=first)
         ss = snap_points(sites, g, what="sites", first_nodes=first)
