@@ -153,3 +153,62 @@ TIER_SERVED_BY: Final[dict[str, tuple[str, ...]]] = {
     "sector": ("sector",),
     "station": ("station", "sector", "comprehensive"),
 }
+
+# --- Demand and candidate sites (planner.analysis.demand, planner.analysis.candidates) ---
+
+#: Share of residents counted as flexible-worker demand, in urban and in rural cells. Basis:
+#: the NBS put China's flexible workers (灵活就业人员) at about 200 million at the end of 2021
+#: (国家统计局局长宁吉喆, press conference on the 2021 economy, 17 Jan 2022) out of 1,412.60
+#: million residents (NBS 2021 statistical communiqué): 200 / 1,412.6 ≈ 14 %. Gig-market
+#: users are only a subset of flexible workers (ride-hailing drivers, delivery riders and the
+#: self-employed rarely use a 零工市场), so 0.14 is an upper bound and a planning assumption:
+#: set both rates per study (e.g. from a market's registrations in its work logs). No source
+#: was found that splits the 200 million by urban/rural, so both default to the same value;
+#: with equal rates, coverage shares and siting choices do not depend on the level.
+PARTICIPATION_RATE_URBAN: Final[float] = 0.14
+PARTICIPATION_RATE_RURAL: Final[float] = 0.14
+
+#: Population density (inhabitants per km²) from which a demand cell counts as urban. The
+#: GHSL degree of urbanisation (Eurostat/EC-JRC, "Applying the Degree of Urbanisation",
+#: 2021 manual) uses 1,500 inh/km² for the cells of urban centres and 300 inh/km² for urban
+#: clusters; the stricter 1,500 is used because planner classes each cell on its own (no
+#: contiguity or minimum-population rule), and villages' built-up cores pass 300 on a
+#: 100 m grid.
+URBAN_DENSITY_PER_KM2: Final[float] = 1500.0
+
+#: Share of a place's workforce counted as gig demand, by sector (sector markets at parks,
+#: building-material markets and malls). PLANNING ASSUMPTIONS, not measurements: no
+#: published gig share per sector was found. The ordering follows the 工种 the published
+#: Shandong markets report (../shared/data/shandong-gig-markets: "以建筑/装修类零工为主",
+#: "砸墙、房屋修复、水电", "建筑工、搬运工、家政服务"): construction highest, then
+#: housekeeping, logistics (loading/moving), catering, commerce, manufacturing peaks,
+#: seasonal farm work. For the sector *mix* (not the gig
+#: share) see the 2020 census employment shares in
+#: ../shared/data/shandong-census2020/shandong_employment_2020_county.csv: Shandong's
+#: employed persons (counties weighted by POPU × EMPL_OCCU) work 27.5 % in agriculture,
+#: 18.2 % manufacturing, 13.0 % wholesale/retail, 9.7 % construction, 4.9 % transport/
+#: storage, 3.3 % accommodation/catering, 2.9 % resident services.
+SECTOR_GIG_SHARE: Final[dict[str, float]] = {
+    "construction": 0.30,
+    "housekeeping": 0.25,
+    "logistics": 0.20,
+    "catering": 0.15,
+    "commerce": 0.10,
+    "manufacturing": 0.10,
+    "agriculture": 0.10,
+    "other": 0.05,
+}
+
+#: A stop (merged with its neighbours within CANDIDATE_MERGE_M) served by at least this many
+#: distinct routes in the analysis window is a transit hub, a comprehensive-market candidate
+#: (44号: "交通便利"). 3 = a stop where lines from different directions meet (planning value).
+HUB_MIN_ROUTES: Final[int] = 3
+
+#: Spacing (m) of street-point station candidates. A 15-minute walk at WALK_SPEED_KMH is
+#: 1,125 m; a 500 m grid puts every point within 354 m (half a cell diagonal) of a cell centre,
+#: so the siting model has several candidates inside every station catchment.
+CANDIDATE_STREET_SPACING_M: Final[float] = 500.0
+
+#: Candidates closer than this (m) are one site. Two sides of a road's bus stop, or a POI
+#: and a place table's point for the same mall, are typically 20-50 m apart.
+CANDIDATE_MERGE_M: Final[float] = 50.0
