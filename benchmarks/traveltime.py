@@ -10,9 +10,11 @@ timed at its planning cutoff (15-min walk, 30-min e-bike, 30-min drive):
 * planner: :func:`planner.network.traveltime.travel_times` from all sources to every
   node (the sparse result holds every pair within the cutoff);
 * networkx: ``single_source_dijkstra_path_length(G, s, cutoff=...)`` for each source on
-  the same graph (``TravelGraph.to_networkx``; the conversion is not timed). When the
-  full loop would take longer than ``--nx-budget-s``, networkx runs on the first k
-  sources and its time is **extrapolated linearly** to all sources; the table says so.
+  the same graph (``TravelGraph.to_networkx``; the conversion is not timed). networkx
+  takes the sources in a seeded random order, so when the full loop would take longer
+  than ``--nx-budget-s`` and it stops after k sources, those k are a uniform sample (the
+  sources are sorted by node position, i.e. in grid rows, so the first k would be a
+  biased one) and its time is **extrapolated linearly** to all sources; the table says so.
 
 The answers are compared on every source networkx ran (same reachable set, times equal
 to 1e-6 s). Peak memory is the growth of the process's resident set during the planner
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import resource
 import sys
 import tempfile
@@ -63,6 +66,7 @@ class Row:
     n_sources: int
     nnz: int
     peak_mb: float
+    result_mb: float
     peak_how: str
     mismatches: int
     max_diff_s: float
@@ -112,17 +116,23 @@ def time_planner(
 
 
 def time_networkx(
-    g: TravelGraph, sources: np.ndarray, cutoff_s: float, budget_s: float
-) -> tuple[float, int, list[dict[object, float]]]:
-    """Seconds for all sources (extrapolated beyond the budget), sources run, results."""
+    g: TravelGraph, sources: np.ndarray, cutoff_s: float, budget_s: float, *, seed: int
+) -> tuple[float, int, list[tuple[int, dict[object, float]]]]:
+    """Seconds for all sources (extrapolated beyond the budget), sources run, results.
+
+    Sources run in a seeded random order (a uniform sample when the loop stops early);
+    each result comes with its row in ``sources``.
+    """
     G = g.to_networkx()
     ids = g.node_ids
-    results: list[dict[object, float]] = []
+    order = np.random.default_rng(seed).permutation(len(sources))
+    results: list[tuple[int, dict[object, float]]] = []
     t0 = time.perf_counter()
-    for k, s in enumerate(sources):
-        results.append(
-            nx.single_source_dijkstra_path_length(G, ids[s], cutoff=cutoff_s, weight="time_s")
+    for k, row in enumerate(order.tolist()):
+        lengths = nx.single_source_dijkstra_path_length(
+            G, ids[sources[row]], cutoff=cutoff_s, weight="time_s"
         )
+        results.append((row, lengths))
         elapsed = time.perf_counter() - t0
         # stop once the full loop would clearly exceed the budget (keep >= 5 sources)
         if k + 1 >= 5 and elapsed / (k + 1) * len(sources) > budget_s and elapsed > budget_s / 3:
@@ -132,13 +142,15 @@ def time_networkx(
     return elapsed * len(sources) / ran, ran, results
 
 
-def compare(g: TravelGraph, tt: object, results: list[dict[object, float]]) -> tuple[int, float]:
+def compare(
+    g: TravelGraph, tt: object, results: list[tuple[int, dict[object, float]]]
+) -> tuple[int, float]:
     """Rows that differ (reachable set or time > 1e-6 s) and the largest time difference."""
     m = tt.matrix  # type: ignore[attr-defined]
     pos = {k: i for i, k in enumerate(g.node_ids.tolist())}
     bad = 0
     worst = 0.0
-    for r, lengths in enumerate(results):
+    for r, lengths in results:
         cols = m.indices[m.indptr[r] : m.indptr[r + 1]]
         vals = m.data[m.indptr[r] : m.indptr[r + 1]]
         want_cols = np.fromiter((pos[k] for k in lengths), dtype=np.int64, count=len(lengths))
@@ -177,13 +189,30 @@ def run_graph(
         cutoff_s = cutoff_min * 60.0
         print(f"  {name} {mode} {cutoff_min:g} min: planner …", end="", flush=True)
         p_s, nnz, peak, how, tt = time_planner(g, sources, cutoff_s, engine=engine, workers=workers)
+        mat = tt.matrix  # type: ignore[attr-defined]
+        result_mb = (mat.data.nbytes + mat.indices.nbytes + mat.indptr.nbytes) / 2**20
         print(f" {p_s:.2f} s; networkx …", end="", flush=True)
-        nx_s, ran, results = time_networkx(g, sources, cutoff_s, budget_s)
+        nx_s, ran, results = time_networkx(g, sources, cutoff_s, budget_s, seed=seed)
         bad, worst = compare(g, tt, results)
         print(f" {nx_s:.2f} s ({ran} sources run); {bad} mismatching rows", flush=True)
         del tt
         rows.append(
-            Row(name, mode, cutoff_min, p_s, nx_s, ran, k, nnz, peak, how, bad, worst, g.n_nodes)
+            Row(
+                name,
+                mode,
+                cutoff_min,
+                p_s,
+                nx_s,
+                ran,
+                k,
+                nnz,
+                peak,
+                result_mb,
+                how,
+                bad,
+                worst,
+                g.n_nodes,
+            )
         )
     return rows
 
@@ -208,7 +237,8 @@ def demo_graphs(scale: float) -> dict[str, TravelGraph] | None:
 def print_table(rows: list[Row], workers: int | None) -> None:
     head = (
         f"{'graph':<12} {'mode':<6} {'cutoff':>7} {'nodes':>8} {'sources':>7} "
-        f"{'planner s':>10} {'networkx s':>11} {'ratio':>7} {'nnz':>12} {'peak MB':>8} "
+        f"{'planner s':>10} {'networkx s':>11} {'ratio':>7} {'nnz':>12} {'result MB':>9} "
+        f"{'peak MB':>8} "
         f"{'check':>8}"
     )
     print()
@@ -220,17 +250,20 @@ def print_table(rows: list[Row], workers: int | None) -> None:
         print(
             f"{r.graph:<12} {r.mode:<6} {r.cutoff_min:>5g} m {r.nodes:>8,} {r.n_sources:>7,} "
             f"{r.planner_s:>10.2f} {nx_txt:>11} {r.nx_s / r.planner_s:>6.1f}x {r.nnz:>12,} "
+            f"{r.result_mb:>9.0f} "
             f"{r.peak_mb:>8.0f} {check:>8}"
         )
     print()
     for r in rows:
         if r.extrapolated:
             print(
-                f"* {r.graph} {r.mode}: networkx ran {r.nx_sources} of {r.n_sources} sources; "
-                "its time is extrapolated linearly to all sources (checked on those it ran)."
+                f"* {r.graph} {r.mode}: networkx ran {r.nx_sources} of {r.n_sources} sources "
+                "(a seeded random sample); its time is extrapolated linearly to all sources "
+                "(answers checked on those it ran)."
             )
     hows = sorted({r.peak_how for r in rows})
     print(
+        "result MB: the CSR arrays returned (data + indices + indptr). "
         "peak MB: resident-set growth during the planner call "
         f"({', '.join(hows)}; see the module docstring). "
         f"planner threads: {workers or 'all cores'}; max |planner - networkx| = "
@@ -256,6 +289,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
+    load0 = os.getloadavg()
     t0 = time.perf_counter()
     graphs = road_grid(args.side, seed=args.seed)
     g0 = graphs["walk"]
@@ -294,6 +328,11 @@ def main() -> None:
             )
             rows += extra
     print_table(rows, args.workers)
+    print(
+        f"load average at start {load0[0]:.2f}, at end {os.getloadavg()[0]:.2f} "
+        f"on {os.cpu_count()} CPUs (other processes slow the planner's threads more than "
+        "networkx's single thread)."
+    )
 
 
 if __name__ == "__main__":

@@ -34,8 +34,10 @@ snapping gives) simply has no entries.
 
 Engines
 -------
-``"numba"`` runs a bounded Dijkstra compiled with numba (binary heap, touches only the
-nodes it reaches, releases the GIL so chunks of sources run on all cores). ``"scipy"``
+``"numba"`` runs a bounded Dijkstra compiled with numba (:mod:`planner.network._dijkstra`:
+an 8-ary heap with decrease-key, 32-bit indices, touches only the nodes it reaches,
+releases the GIL so chunks of sources run on all cores; each chunk's entries are copied,
+in row order, straight into the final CSR arrays). ``"scipy"``
 runs :func:`scipy.sparse.csgraph.dijkstra` on chunks of sources with ``limit=cutoff``;
 each chunk's dense ``chunk × n_nodes`` block is kept under ``memory_budget_bytes`` and
 turned sparse at once. ``"auto"`` uses numba when it is installed (an optional
@@ -50,8 +52,9 @@ import logging
 import math
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -351,159 +354,15 @@ def _resolve_engine(engine: str) -> str:
 
 
 # --------------------------------------------------------------------------------------
-# The numba kernel (compiled on first use; numba is imported lazily)
+# The numba kernel (planner.network._dijkstra; numba is imported only when it runs)
 # --------------------------------------------------------------------------------------
 
 
-def _bounded_dijkstra_py(
-    indptr: NDArray[np.int64],
-    indices: NDArray[np.int64],
-    weights: NDArray[np.float64],
-    sources: NDArray[np.int64],
-    source_off: NDArray[np.float64],
-    limits: NDArray[np.float64],
-    cutoff: float,
-    tgt_ptr: NDArray[np.int64],
-    tgt_cols: NDArray[np.int64],
-    tgt_off: NDArray[np.float64],
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:  # pragma: no cover
-    """Bounded Dijkstra from each source; written for numba (see :func:`_kernel`).
-
-    For source ``i`` the search settles nodes in time order up to ``limits[i]`` and, at
-    each settled node, emits every target column ``c`` mapped to it whose total
-    ``source_off[i] + time + tgt_off[c]`` is ``<= cutoff``. Returns the count of entries
-    per source and the concatenated (column, seconds) entries, sorted by column within
-    each source (argsort for short rows, a scan over the columns for long ones).
-
-    The heap is a binary min-heap with lazy deletion: a node is pushed each time its time
-    strictly drops, so a popped entry is stale exactly when its time exceeds ``dist``, and
-    at most ``n_edges + 1`` slots are needed. ``dist`` is reset only where touched, so a
-    search costs what it reaches, not ``n_nodes``.
-    """
-    n = len(indptr) - 1
-    n_src = len(sources)
-    n_tgt = len(tgt_off)
-    dist = np.full(n, np.inf)
-    touched = np.empty(n, dtype=np.int64)
-    heap_d = np.empty(len(indices) + 1, dtype=np.float64)
-    heap_v = np.empty(len(indices) + 1, dtype=np.int64)
-    stamp = np.full(n_tgt, -1, dtype=np.int64)
-    row_t = np.empty(n_tgt, dtype=np.float64)
-    counts = np.zeros(n_src, dtype=np.int64)
-    cap = 1024
-    out_c = np.empty(cap, dtype=np.int64)
-    out_t = np.empty(cap, dtype=np.float64)
-    n_out = 0
-    for i in range(n_src):
-        s = sources[i]
-        so = source_off[i]
-        limit = limits[i]
-        if s < 0 or not (limit >= 0.0):
-            continue
-        start = n_out
-        n_touched = 1
-        touched[0] = s
-        dist[s] = 0.0
-        heap_d[0] = 0.0
-        heap_v[0] = s
-        size = 1
-        while size > 0:
-            d = heap_d[0]
-            u = heap_v[0]
-            # pop: move the last element to the root and sift it down
-            size -= 1
-            if size > 0:
-                ld = heap_d[size]
-                lv = heap_v[size]
-                j = 0
-                while True:
-                    c1 = 2 * j + 1
-                    if c1 >= size:
-                        break
-                    c2 = c1 + 1
-                    if c2 < size and heap_d[c2] < heap_d[c1]:
-                        c1 = c2
-                    if heap_d[c1] < ld:
-                        heap_d[j] = heap_d[c1]
-                        heap_v[j] = heap_v[c1]
-                        j = c1
-                    else:
-                        break
-                heap_d[j] = ld
-                heap_v[j] = lv
-            if d > dist[u]:
-                continue  # stale entry: u was settled earlier at a smaller time
-            for k in range(tgt_ptr[u], tgt_ptr[u + 1]):
-                col = tgt_cols[k]
-                tot = so + d + tgt_off[col]
-                if tot <= cutoff:
-                    if n_out == cap:
-                        cap *= 2
-                        new_c = np.empty(cap, dtype=np.int64)
-                        new_t = np.empty(cap, dtype=np.float64)
-                        new_c[:n_out] = out_c[:n_out]
-                        new_t[:n_out] = out_t[:n_out]
-                        out_c = new_c
-                        out_t = new_t
-                    out_c[n_out] = col
-                    out_t[n_out] = tot
-                    n_out += 1
-            for e in range(indptr[u], indptr[u + 1]):
-                v = indices[e]
-                nd = d + weights[e]
-                # settled nodes fail nd < dist[v] since weights are >= 0
-                if nd <= limit and nd < dist[v]:
-                    if dist[v] == np.inf:
-                        touched[n_touched] = v
-                        n_touched += 1
-                    dist[v] = nd
-                    # push and sift up
-                    j = size
-                    size += 1
-                    while j > 0:
-                        p = (j - 1) >> 1
-                        if heap_d[p] > nd:
-                            heap_d[j] = heap_d[p]
-                            heap_v[j] = heap_v[p]
-                            j = p
-                        else:
-                            break
-                    heap_d[j] = nd
-                    heap_v[j] = v
-        for k in range(n_touched):
-            dist[touched[k]] = np.inf
-        m = n_out - start
-        counts[i] = m
-        if m > 1:
-            if m * 16 > n_tgt:
-                for k in range(start, n_out):
-                    stamp[out_c[k]] = i
-                    row_t[out_c[k]] = out_t[k]
-                k = start
-                for col in range(n_tgt):
-                    if stamp[col] == i:
-                        out_c[k] = col
-                        out_t[k] = row_t[col]
-                        k += 1
-            else:
-                order = np.argsort(out_c[start:n_out], kind="mergesort")
-                cs = out_c[start:n_out][order]
-                ts = out_t[start:n_out][order]
-                out_c[start:n_out] = cs
-                out_t[start:n_out] = ts
-    return counts, out_c[:n_out].copy(), out_t[:n_out].copy()
-
-
-_KERNEL: list[Callable[..., Any]] = []
-
-
 def _kernel() -> Callable[..., Any]:
-    """The compiled kernel (numba ``njit(nogil=True, cache=True)``), compiled once."""
-    if not _KERNEL:
-        import numba
+    """The compiled bounded Dijkstra (see :func:`planner.network._dijkstra`)."""
+    from planner.network._dijkstra import bounded_dijkstra
 
-        _KERNEL.append(numba.njit(nogil=True, cache=True)(_bounded_dijkstra_py))
-    return _KERNEL[0]
+    return bounded_dijkstra
 
 
 # --------------------------------------------------------------------------------------
@@ -716,6 +575,19 @@ def travel_times(
     )
 
 
+#: One chunk's result: entries per source, then every entry's column and seconds (the
+#: entries are the first ``counts.sum()`` slots; the arrays may be longer buffers).
+_Part = tuple[NDArray[np.int64], NDArray[Any], NDArray[np.float64]]
+
+#: Output buffers handed to a chunk (column, seconds) and handed back with its result.
+_Buffers = tuple[NDArray[Any], NDArray[np.float64]]
+
+
+def _index_dtype(largest: int) -> type[np.signedinteger[Any]]:
+    """int32 when every index up to ``largest`` fits (half the memory traffic), else int64."""
+    return np.int32 if largest < np.iinfo(np.int32).max else np.int64
+
+
 def _search(
     m: sp.csr_array,
     src: NDArray[np.int64],
@@ -733,21 +605,21 @@ def _search(
     n = m.shape[0]
     n_src = len(src)
     tg = _group_targets(tgt, to, n)
+    idx_t = _index_dtype(max(n, m.nnz, len(tgt)))
+    run: Callable[[slice, _Buffers], _Part]
     if eng == "numba":
-        m = sp.csr_array(
-            (
-                m.data.astype(np.float64, copy=False),
-                m.indices.astype(np.int64),
-                m.indptr.astype(np.int64),
-            ),
-            shape=m.shape,
-        )
-        size = chunk_size or int(min(256, max(1, math.ceil(n_src / (8 * n_workers)))))
+        kern = _kernel()
+        indptr = m.indptr.astype(idx_t)
+        indices = m.indices.astype(idx_t)
+        weights = m.data.astype(np.float64, copy=False)
+        tptr = tg.ptr.astype(idx_t)
+        tcols = tg.cols.astype(idx_t)
+        size = chunk_size or int(min(64, max(1, math.ceil(n_src / (8 * n_workers)))))
 
-        def run(ch: slice) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        def run(ch: slice, buf: _Buffers) -> _Part:
             lim = _limits(so[ch], cutoff, tg.min_off)
-            out: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]] = _kernel()(
-                m.indptr, m.indices, m.data, src[ch], so[ch], lim, cutoff, tg.ptr, tg.cols, to
+            out: _Part = kern(
+                indptr, indices, weights, src[ch], so[ch], lim, cutoff, tptr, tcols, to, *buf
             )
             return out
 
@@ -755,42 +627,100 @@ def _search(
         width = n + int(tg.valid.sum())
         size = chunk_size or int(max(1, memory_budget_bytes // (16 * max(width, 1))))
 
-        def run(ch: slice) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
+        def run(ch: slice, buf: _Buffers) -> _Part:
             return _run_scipy(m, src, so, tg, to, cutoff, ch)
 
     chunks = list(_chunks(n_src, size))
-    parts: list[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]] = []
     bar: Any = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=n_src, unit="source", desc="travel times")
-    if eng == "numba" and chunks:
-        _kernel()  # compile once, before the threads start
     # The scipy engine keeps one chunk at a time (its dense block is the memory budget).
-    threads = n_workers if eng == "numba" else 1
-    if threads > 1 and len(chunks) > 1:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            for ch, part in zip(chunks, pool.map(run, chunks), strict=True):
-                parts.append(part)
-                if bar is not None:
-                    bar.update(ch.stop - ch.start)
-    else:
-        for ch in chunks:
-            parts.append(run(ch))
-            if bar is not None:
-                bar.update(ch.stop - ch.start)
-    if bar is not None:
-        bar.close()
-    counts = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-    cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-    vals = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
+    threads = min(n_workers if eng == "numba" else 1, len(chunks))
+    try:
+        if threads > 1:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                parts = _in_order(run, chunks, idx_t, 2 * threads, pool.submit)
+                return _assemble(parts, n_src, len(tgt), idx_t, bar)
+        return _assemble(_in_order(run, chunks, idx_t, 1, None), n_src, len(tgt), idx_t, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _in_order(
+    run: Callable[[slice, _Buffers], _Part],
+    chunks: list[slice],
+    idx_t: type[np.signedinteger[Any]],
+    window: int,
+    submit: Callable[..., Future[_Part]] | None,
+) -> Iterator[tuple[slice, _Part]]:
+    """Run ``chunks`` (on ``submit``'s threads, or here when ``None``), yielding in order.
+
+    At most ``window`` chunks are in flight, each with its own output buffers; when the
+    consumer asks for the next result, the previous one has been copied out and its
+    buffers go to the next chunk. Reusing buffers matters: writing to freshly mapped
+    memory (page faults) costs as much as a short search.
+    """
+    todo = iter(chunks)
+    pending: deque[tuple[slice, Future[_Part] | _Part]] = deque()
+
+    def start(buf: _Buffers) -> None:
+        ch = next(todo, None)
+        if ch is not None:
+            pending.append((ch, submit(run, ch, buf) if submit is not None else run(ch, buf)))
+
+    for _ in range(window):
+        start((np.empty(0, dtype=idx_t), np.empty(0)))
+    while pending:
+        ch, job = pending.popleft()
+        part = job.result() if isinstance(job, Future) else job
+        yield ch, part
+        start((part[1], part[2]))
+
+
+def _assemble(
+    parts: Iterator[tuple[slice, _Part]],
+    n_src: int,
+    n_cols: int,
+    idx_t: type[np.signedinteger[Any]],
+    bar: Any,
+) -> sp.csr_array:
+    """Copy chunk results, in row order, into one CSR array as they arrive.
+
+    The column and value arrays grow in place (``ndarray.resize`` reallocates, which the
+    C library does for large blocks by remapping pages, not copying) to the entries so
+    far extrapolated to all sources, and are trimmed at the end. Peak memory is about
+    the result plus the output buffers of the chunks in flight, not twice the result.
+    """
     indptr = np.zeros(n_src + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    idx_dtype = np.int32 if max(len(tgt), len(vals)) < 2**31 - 1 else np.int64
-    return sp.csr_array(
-        (vals, cols.astype(idx_dtype), indptr.astype(idx_dtype)), shape=(n_src, len(tgt))
+    cols = np.empty(0, dtype=idx_t)
+    vals = np.empty(0, dtype=np.float64)
+    n_out = 0
+    for ch, (counts, c, v) in parts:
+        k = int(counts.sum())
+        if n_out + k > len(vals):
+            need = n_out + k
+            cap = max(need, math.ceil(need / ch.stop * n_src * 1.05), len(vals) * 5 // 4)
+            cols.resize(cap, refcheck=False)
+            vals.resize(cap, refcheck=False)
+        cols[n_out : n_out + k] = c[:k]
+        vals[n_out : n_out + k] = v[:k]
+        n_out += k
+        indptr[ch.start + 1 : ch.stop + 1] = counts
+        del counts, c, v
+        if bar is not None:
+            bar.update(ch.stop - ch.start)
+    cols.resize(n_out, refcheck=False)
+    vals.resize(n_out, refcheck=False)
+    np.cumsum(indptr, out=indptr)
+    ptr_t = _index_dtype(max(n_out, n_cols))
+    mat = sp.csr_array(
+        (vals, cols.astype(ptr_t, copy=False), indptr.astype(ptr_t)), shape=(n_src, n_cols)
     )
+    mat.has_sorted_indices = True  # every part is sorted by column within each row
+    return mat
 
 
 def travel_times_to(
