@@ -90,7 +90,7 @@ def write_population(rng: np.random.Generator, region: Region, path: Path) -> Po
         a = rng.uniform(0, 2 * np.pi)
         f = rng.uniform(2, 6) * 2 * np.pi * k
         field += np.sin(f * (x * np.cos(a) + y * np.sin(a)) + rng.uniform(0, 2 * np.pi))
-    dens = 55.0 * np.exp(0.35 * field)
+    dens = 25.0 * np.exp(0.35 * field)
     origin = (west, north)
 
     def bump(st: Settlement, sx: float, sy: float, peak: float) -> None:

@@ -18,12 +18,15 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from planner import __version__
 from planner.errors import PlannerError
+
+if TYPE_CHECKING:
+    from planner.pipeline import StudyRun
 
 app = typer.Typer(
     add_completion=False,
@@ -78,6 +81,7 @@ def demo(
     """Write the synthetic demo county (real file formats) and read it back through the readers."""
     from planner.demo import write_demo_inputs
     from planner.inputs import load_inputs
+    from planner.pipeline import run_study
     from planner.study import load_study
 
     t0 = time.perf_counter()
@@ -99,7 +103,38 @@ def demo(
         return
     typer.echo(f"Read them back through planner's readers: study '{study.name}'")
     _print_summary(inputs.summary())
+    try:
+        run = run_study(inputs, progress=progress)
+    except PlannerError as exc:
+        _fail(exc)
+        return
+    _print_run(run)
     typer.echo(f"Done in {time.perf_counter() - t0:.1f} s. All of this is synthetic demo data.")
+
+
+def _print_run(run: StudyRun) -> None:
+    """Before/after coverage per tier and the proposed sites."""
+    typer.echo(f"Coverage and plan (bus service measured on {run.date.isoformat()}):")
+    for note in run.notes:
+        typer.echo(f"  note: {note}")
+    summary = run.plan.summary()
+    typer.echo(f"  {'tier':<14}{'threshold':>10}{'demand':>10}{'before':>9}{'after':>9}{'new':>6}")
+    for r in summary.itertuples():
+        typer.echo(
+            f"  {r.tier:<14}{r.threshold_min:>8.0f} m{r.demand:>10,.0f}"
+            f"{r.share_before:>9.1%}{r.share_after:>9.1%}{r.new_sites:>6d}"
+        )
+    for tier, tp in run.plan.tiers.items():
+        res = tp.result
+        gap = "" if res.gap != res.gap else f", gap {res.gap:.1%}"
+        typer.echo(
+            f"  {tier}: {tp.model}; {res.status} ({res.solver}{gap}); "
+            f"{len(res.selected)} chosen, {tp.pruned} dropped as too small"
+        )
+    for reason in run.plan.sites["reason"].head(12):
+        typer.echo(f"  - {reason}")
+    if len(run.plan.sites) > 12:
+        typer.echo(f"  … and {len(run.plan.sites) - 12} more sites")
 
 
 @app.command()

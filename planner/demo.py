@@ -95,6 +95,7 @@ path = "roads.osm.pbf"
 [inputs.population]
 kind = "grid"
 path = "population.tif"
+aggregate_m = 250  # planning cells of 250 m (the grid itself is ~100 m)
 
 [inputs.markets]
 path = "markets.csv"

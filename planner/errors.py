@@ -157,3 +157,10 @@ class StudyFileError(PlannerError, ValueError):
 
 class DependencyError(PlannerError, ImportError):  # type: ignore[misc]
     """An optional dependency is needed but not installed."""
+
+
+class SitingError(PlannerError, ValueError):
+    """A siting problem that cannot be solved as posed (target out of reach, p too large …)."""
+
+
+__all__ += ["SitingError"]

@@ -135,12 +135,13 @@ TRANSFER_M: Final[float] = 300.0
 #:   service circle) of 人社部's community employment-service policy and of 44号's
 #:   "就近提供服务"; rural alternative 5 km straight line (the rural reference in
 #:   ../shared/DESIGN.md: villages are served within about 5 km).
-#: - comprehensive: 44号 asks for markets "交通便利 … 辐射一定区域"; 30 minutes by bus,
-#:   e-bike or car is the planning default (a county-seat catchment), change per study.
+#: - comprehensive: 44号 asks for markets "交通便利 … 辐射一定区域"; 30 minutes by bus or
+#:   e-bike is the planning default (a county-seat catchment). Driving is not a default
+#:   mode: most gig workers come by e-bike or bus; add "drive" per study where they drive.
 #: - sector: a short trip from the park / building-material market / mall it serves:
 #:   20 minutes by e-bike or bus (planning default).
 TIER_RULES: Final[dict[str, dict[str, Any]]] = {
-    "comprehensive": {"threshold_min": 30.0, "modes": ("bus", "ebike", "drive")},
+    "comprehensive": {"threshold_min": 30.0, "modes": ("bus", "ebike")},
     "sector": {"threshold_min": 20.0, "modes": ("ebike", "bus")},
     "station": {"threshold_min": 15.0, "modes": ("walk", "ebike"), "rural_radius_m": 5000.0},
 }
@@ -212,3 +213,35 @@ CANDIDATE_STREET_SPACING_M: Final[float] = 500.0
 #: Candidates closer than this (m) are one site. Two sides of a road's bus stop, or a POI
 #: and a place table's point for the same mall, are typically 20-50 m apart.
 CANDIDATE_MERGE_M: Final[float] = 50.0
+
+# --- Siting ----------------------------------------------------------------------------
+
+#: Share of the coverable, still uncovered demand the set-cover model (LSCP) must reach per
+#: tier when no site budget is given. Comprehensive markets stop at 80 %: they are few by
+#: design ("辐射一定区域"), and the remote remainder is the stations' job. Stations stop at 90 %: the last scattered hamlets
+#: would each need a station of their own (44号: "数量适宜、规模适度"), and the rural 5 km
+#: rule already serves them; markets aim at all coverable demand.
+PLAN_TARGET_SHARE: Final[dict[str, float]] = {
+    "comprehensive": 0.8,
+    "sector": 1.0,
+    "station": 0.9,
+}
+
+#: Time limit of an exact MIP solve, seconds; the heuristic's answer stands after it.
+SITING_TIME_LIMIT_S: Final[float] = 60.0
+
+#: Largest snapping distance for demand cells (m). Larger than MAX_SNAP_M because rural
+#: OpenStreetMap often lacks village lanes: people 1-2 km from the nearest mapped road
+#: still walk to it, and that walk (at WALK_SPEED_KMH) is part of their travel time.
+#: Farther cells are unreachable and reported.
+MAX_SNAP_DEMAND_M: Final[float] = 2000.0
+
+#: Smallest demand (workers) a proposed site must newly cover to be kept, per tier — 44号
+#: asks for markets "规模适度": a comprehensive market for ~3,000 flexible workers (a town
+#: of ~20,000 residents at the 14 % rate), a sector market for ~100 at its park, a station
+#: for ~100 (a large village). Planning defaults; set them per study.
+MIN_NEW_DEMAND: Final[dict[str, float]] = {
+    "comprehensive": 3000.0,
+    "sector": 100.0,
+    "station": 100.0,
+}

@@ -619,7 +619,7 @@ def test_study_file(demo: Generated) -> None:
         "area": {"path": "boundary.geojson", "coords": "gcj02"},
         "inputs": {
             "roads": {"path": "roads.osm.pbf"},
-            "population": {"kind": "grid", "path": "population.tif"},
+            "population": {"kind": "grid", "path": "population.tif", "aggregate_m": 250},
             "markets": {"path": "markets.csv", "coords": "gcj02"},
             "places": {"path": "places.csv", "coords": "gcj02"},
             "transit": {"kind": "gtfs", "path": "gtfs.zip"},

@@ -311,7 +311,9 @@ def coverage(
             notes.append(_fallback_note(m))
             continue
         g, first = _graph_of(graphs, m)
-        snaps[m] = snap_points(out, g, what="demand cells", first_nodes=first)
+        snaps[m] = snap_points(
+            out, g, what="demand cells", first_nodes=first, max_snap_m=settings.MAX_SNAP_DEMAND_M
+        )
     steps = [(t, m) for t, r in rules.items() for m in r.modes]
     bar = None
     if progress:
@@ -539,7 +541,9 @@ def access_matrix(
                 ).matrix
             continue
         g, first = _graph_of(graphs, m)
-        sc = snap_points(cells, g, what="demand cells", first_nodes=first)
+        sc = snap_points(
+            cells, g, what="demand cells", first_nodes=first, max_snap_m=settings.MAX_SNAP_DEMAND_M
+        )
         ss = snap_points(sites, g, what="sites", first_nodes=first)
         if not ss.reachable.any() or not sc.reachable.any():
             by_mode[m] = sp.csr_array(shape)

@@ -1,0 +1,401 @@
+"""Sparse mixed-integer programs and the two PyPI solvers planner drives: HiGHS and CBC.
+
+A :class:`MipModel` is the whole problem as arrays (minimise ``c @ x + offset`` subject to
+``row_lo <= A @ x <= row_hi``, ``col_lo <= x <= col_hi``, some columns integer), built by
+:mod:`planner.analysis.siting` straight from scipy.sparse matrices. No modelling layer sits
+in between: HiGHS receives the CSC arrays through ``highspy.Highs.passModel``; CBC (the
+binary in PuLP's wheel) reads a free-format MPS file written from the same arrays with
+vectorised string formatting, and a MIP start file.
+
+Both report the incumbent, the best bound and the status. A run stopped by the time limit
+is ``"time_limit"`` whatever its gap; ``"optimal"`` only when the solver proved it (to the
+relative gap :data:`MIP_REL_GAP`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from planner.errors import DependencyError
+
+__all__ = ["MIP_REL_GAP", "MipModel", "MipOutcome", "solve_mip"]
+
+log = logging.getLogger(__name__)
+
+#: Relative gap at which a solver may call a solution optimal (objectives of counts and
+#: integer weights below a million are then exact).
+MIP_REL_GAP = 1e-6
+#: Absolute gap at which a solver may stop.
+MIP_ABS_GAP = 1e-6
+
+
+@dataclass
+class MipModel:
+    """Minimise ``c @ x + offset`` s.t. ``row_lo <= A @ x <= row_hi``, bounds, integrality.
+
+    Parameters
+    ----------
+    c
+        Objective coefficients, one per column.
+    A
+        Constraint matrix (rows × columns), any scipy.sparse format.
+    row_lo, row_hi
+        Row bounds (``-inf`` / ``inf`` for one-sided rows).
+    col_lo, col_hi
+        Column bounds.
+    integer
+        True for integer columns.
+    offset
+        Constant added to the objective.
+    """
+
+    c: NDArray[np.float64]
+    A: sp.csr_matrix
+    row_lo: NDArray[np.float64]
+    row_hi: NDArray[np.float64]
+    col_lo: NDArray[np.float64]
+    col_hi: NDArray[np.float64]
+    integer: NDArray[np.bool_]
+    offset: float = 0.0
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """Number of rows and columns."""
+        return int(self.A.shape[0]), int(self.A.shape[1])
+
+
+@dataclass
+class MipOutcome:
+    """What a solver returned (objective and bound in the minimised sense, with offset).
+
+    Parameters
+    ----------
+    x
+        Best solution found, or None.
+    objective
+        Its objective (``nan`` without a solution).
+    bound
+        Best proven lower bound (``-inf`` when unknown).
+    status
+        ``"optimal"``, ``"time_limit"``, ``"infeasible"`` or ``"error"``.
+    solver
+        ``"highs"`` or ``"cbc"``.
+    seconds
+        Wall time of the solver call.
+    """
+
+    x: NDArray[np.float64] | None
+    objective: float
+    bound: float
+    status: str
+    solver: str
+    seconds: float
+
+
+def solve_mip(
+    model: MipModel,
+    *,
+    solver: str,
+    time_limit_s: float,
+    start: NDArray[np.float64] | None = None,
+    threads: int = 1,
+) -> MipOutcome:
+    """Solve ``model`` with ``"highs"`` or ``"cbc"``, starting from ``start`` if given.
+
+    Parameters
+    ----------
+    model
+        The problem.
+    solver
+        ``"highs"`` or ``"cbc"``.
+    time_limit_s
+        Wall-clock limit for the solver.
+    start
+        A feasible solution to start from (a MIP start), or None.
+    threads
+        Threads CBC may use (HiGHS' MIP is single-threaded).
+
+    Returns
+    -------
+    MipOutcome
+        The solution, bound and status.
+    """
+    if solver == "highs":
+        return _solve_highs(model, time_limit_s=time_limit_s, start=start)
+    if solver == "cbc":
+        return _solve_cbc(model, time_limit_s=time_limit_s, start=start, threads=threads)
+    raise ValueError(f"unknown solver {solver!r}")
+
+
+def _solve_highs(
+    model: MipModel, *, time_limit_s: float, start: NDArray[np.float64] | None
+) -> MipOutcome:
+    try:
+        import highspy
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise DependencyError(
+            "the HiGHS solver is not installed", fix="pip install highspy"
+        ) from exc
+    t0 = time.perf_counter()
+    n_rows, n_cols = model.shape
+    A = sp.csc_matrix(model.A)
+    A.sort_indices()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+    h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
+    h.setOptionValue("random_seed", 0)
+    inf = h.getInfinity()
+    status = h.passModel(
+        n_cols,
+        n_rows,
+        int(A.nnz),
+        1,  # column-wise
+        1,  # minimise
+        float(model.offset),
+        np.asarray(model.c, dtype=np.float64),
+        np.clip(model.col_lo, -inf, inf).astype(np.float64),
+        np.clip(model.col_hi, -inf, inf).astype(np.float64),
+        np.clip(model.row_lo, -inf, inf).astype(np.float64),
+        np.clip(model.row_hi, -inf, inf).astype(np.float64),
+        A.indptr.astype(np.int32),
+        A.indices.astype(np.int32),
+        A.data.astype(np.float64),
+        model.integer.astype(np.int32),
+    )
+    if status == highspy.HighsStatus.kError:  # pragma: no cover - a bug if it happens
+        raise RuntimeError("HiGHS rejected the model")
+    if start is not None:
+        h.setSolution(
+            n_cols, np.arange(n_cols, dtype=np.int32), np.asarray(start, dtype=np.float64)
+        )
+    h.run()
+    seconds = time.perf_counter() - t0
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    x = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_solution else None
+    objective = float(info.objective_function_value) if has_solution else float("nan")
+    bound = float(info.mip_dual_bound)
+    M = highspy.HighsModelStatus
+    if ms == M.kOptimal:
+        state = "optimal"
+        bound = objective if not np.isfinite(bound) else bound
+    elif ms in (M.kInfeasible,):
+        state = "infeasible"
+    elif ms == M.kTimeLimit:
+        state = "time_limit"
+    else:
+        state = "error" if x is None else "time_limit"
+        log.warning("HiGHS stopped with model status %s", h.modelStatusToString(ms))
+    return MipOutcome(x, objective, bound, state, "highs", seconds)
+
+
+def cbc_path() -> str:
+    """Path of the CBC binary bundled in PuLP's wheel.
+
+    Returns
+    -------
+    str
+        An executable path.
+
+    Raises
+    ------
+    DependencyError
+        When PuLP (or its bundled CBC) is missing.
+    """
+    try:
+        from pulp.apis import coin_api
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise DependencyError(
+            "the CBC solver (bundled with PuLP) is not installed", fix="pip install pulp"
+        ) from exc
+    path = Path(coin_api.pulp_cbc_path).resolve()
+    if not path.exists():  # pragma: no cover
+        raise DependencyError(
+            "PuLP is installed but its CBC binary is missing",
+            fix="reinstall pulp from a wheel: pip install --force-reinstall pulp",
+        )
+    return str(path)
+
+
+def _fmt(values: NDArray[np.float64]) -> NDArray[np.str_]:
+    return np.char.mod("%.17g", values)
+
+
+def write_mps(model: MipModel, path: Path) -> None:
+    """Write ``model`` as a free-format MPS file (columns ``x0..``, rows ``r0..``).
+
+    Parameters
+    ----------
+    model
+        The problem.
+    path
+        File to write.
+    """
+    n_cols = model.shape[1]
+    A = sp.csc_matrix(model.A)
+    A.sort_indices()
+    lo, hi = model.row_lo, model.row_hi
+    kinds = np.where(lo == hi, "E", np.where(np.isinf(lo), "L", "G"))
+    with open(path, "w", encoding="ascii") as f:
+        f.write("NAME planner\nROWS\n N obj\n")
+        f.write("".join(f" {k} r{i}\n" for i, k in enumerate(kinds.tolist())))
+        f.write("COLUMNS\n")
+        col_of_nz = np.repeat(np.arange(n_cols), np.diff(A.indptr))
+        names = np.char.add("x", np.arange(n_cols).astype(str))
+        lines = np.char.add(
+            np.char.add(
+                np.char.add(np.char.add(" ", names[col_of_nz]), " r"), A.indices.astype(str)
+            ),
+            np.char.add(" ", _fmt(A.data)),
+        )
+        obj_lines = np.char.add(np.char.add(np.char.add(" ", names), " obj "), _fmt(model.c))
+        # each column: its objective line, then its matrix lines; integer runs in markers
+        starts = A.indptr
+        integer = model.integer
+        out: list[str] = []
+        in_int = False
+        for j in range(n_cols):
+            if integer[j] and not in_int:
+                out.append(" M1 'MARKER' 'INTORG'")
+                in_int = True
+            elif not integer[j] and in_int:
+                out.append(" M2 'MARKER' 'INTEND'")
+                in_int = False
+            out.append(str(obj_lines[j]))
+            if starts[j + 1] > starts[j]:
+                out.append("\n".join(lines[starts[j] : starts[j + 1]].tolist()))
+        if in_int:
+            out.append(" M2 'MARKER' 'INTEND'")
+        f.write("\n".join(out))
+        f.write("\nRHS\n")
+        rhs = np.where(kinds == "L", hi, lo)
+        nz = np.flatnonzero(rhs != 0)
+        f.write(
+            "".join(
+                f" rhs r{i} {float(v)!r}\n"
+                for i, v in zip(nz.tolist(), rhs[nz].tolist(), strict=True)
+            )
+        )
+        ranged = np.flatnonzero(np.isfinite(lo) & np.isfinite(hi) & (lo != hi))
+        if ranged.size:
+            f.write("RANGES\n")
+            f.write(
+                "".join(
+                    f" rng r{i} {float(v)!r}\n"
+                    for i, v in zip(ranged.tolist(), (hi - lo)[ranged].tolist(), strict=True)
+                )
+            )
+        f.write("BOUNDS\n")
+        bounds: list[str] = []
+        clo = [float(v) for v in model.col_lo.tolist()]
+        chi = [float(v) for v in model.col_hi.tolist()]
+        for j, (lo_j, hi_j, int_j) in enumerate(zip(clo, chi, integer.tolist(), strict=True)):
+            if lo_j == hi_j:
+                bounds.append(f" FX bnd x{j} {lo_j!r}")
+                continue
+            if lo_j != 0:
+                bounds.append(f" MI bnd x{j}" if lo_j == -np.inf else f" LO bnd x{j} {lo_j!r}")
+            if hi_j != np.inf:
+                bounds.append(f" UP bnd x{j} {hi_j!r}")
+            elif int_j:
+                bounds.append(f" PL bnd x{j}")
+        f.write("\n".join(bounds))
+        f.write("\nENDATA\n")
+
+
+_RESULT = re.compile(r"^Result - (.*)$", re.MULTILINE)
+_NUMBER = r"([-+0-9.eE]+|-?inf)"
+
+
+def _stat(log_text: str, label: str) -> float | None:
+    m = re.search(rf"^{label}:\s+{_NUMBER}", log_text, re.MULTILINE)
+    return float(m.group(1)) if m else None
+
+
+def _solve_cbc(
+    model: MipModel,
+    *,
+    time_limit_s: float,
+    start: NDArray[np.float64] | None,
+    threads: int,
+) -> MipOutcome:
+    binary = cbc_path()
+    t0 = time.perf_counter()
+    n_cols = model.shape[1]
+    with tempfile.TemporaryDirectory(prefix="planner-cbc-") as tmp:
+        d = Path(tmp)
+        write_mps(model, d / "model.mps")
+        cmd = [binary, str(d / "model.mps"), "-timeMode", "elapsed", "-sec", f"{time_limit_s:g}"]
+        cmd += ["-ratioGap", f"{MIP_REL_GAP:g}", "-allowableGap", f"{MIP_ABS_GAP:g}"]
+        cmd += ["-randomSeed", "1", "-randomCbcSeed", "1"]
+        if threads > 1:
+            cmd += ["-threads", str(threads)]
+        if start is not None:
+            with open(d / "start.sol", "w", encoding="ascii") as f:
+                f.write("Stopped on iterations - objective value 0\n")
+                f.write(
+                    "".join(
+                        f"{j} x{j} {float(v)!r} 0\n"
+                        for j, v in enumerate(np.asarray(start).tolist())
+                    )
+                )
+            cmd += ["-mips", str(d / "start.sol")]
+        cmd += ["-solve", "-printingOptions", "all", "-solution", str(d / "out.sol")]
+        try:  # CBC does not check its clock inside the root LP: enforce a hard stop
+            run = subprocess.run(
+                cmd, capture_output=True, text=True, check=False, timeout=time_limit_s + 30
+            )
+        except subprocess.TimeoutExpired:
+            log.warning("CBC ignored its %g s time limit and was stopped", time_limit_s)
+            seconds = time.perf_counter() - t0
+            return MipOutcome(None, float("nan"), float("-inf"), "time_limit", "cbc", seconds)
+        text = run.stdout
+        sol_path = d / "out.sol"
+        x: NDArray[np.float64] | None = None
+        header = ""
+        if sol_path.exists():
+            lines = sol_path.read_text().splitlines()
+            header = lines[0] if lines else ""
+            x = np.zeros(n_cols)
+            for line in lines[1:]:
+                parts = line.replace("**", " ").split()
+                if len(parts) >= 3 and parts[1].startswith("x"):
+                    x[int(parts[1][1:])] = float(parts[2])
+    seconds = time.perf_counter() - t0
+    m = _RESULT.search(text)
+    result = m.group(1) if m else ""
+    obj = _stat(text, "Objective value")
+    lower = _stat(text, "Lower bound")
+    if "infeasible" in result.lower() or header.lower().startswith("infeasible"):
+        return MipOutcome(None, float("nan"), float("inf"), "infeasible", "cbc", seconds)
+    has_solution = x is not None and "no integer solution" not in header.lower()
+    has_solution = has_solution and "no feasible" not in text.lower()
+    if not has_solution:
+        x = None
+    objective = float(model.c @ x + model.offset) if x is not None else float("nan")
+    if result.startswith("Optimal"):
+        state = "optimal"
+        bound = objective
+    elif result.startswith("Stopped"):
+        state = "time_limit"
+        bound = (lower + model.offset) if lower is not None else float("-inf")
+        if obj is not None and lower is None:
+            bound = float("-inf")
+    else:
+        log.warning("CBC ended without a result line (return code %s)", run.returncode)
+        state = "error" if x is None else "time_limit"
+        bound = float("-inf")
+    return MipOutcome(x, objective, bound, state, "cbc", seconds)

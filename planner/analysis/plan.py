@@ -1,0 +1,478 @@
+"""The three-tier plan: comprehensive markets, then sector markets, then stations.
+
+Each tier is sited on what the markets so far (existing and already proposed) leave
+uncovered:
+
+1. **comprehensive** — demand cells not within the tier's threshold of a comprehensive
+   market; every county without one gets at least one (鲁人社字〔2022〕3号: 各县(市、区)至少
+   1家公益性零工市场);
+2. **sector** — parks, building-material markets and malls (sector demand = workforce ×
+   gig share) not within reach of a sector market, sited per sector among that sector's
+   candidates;
+3. **station** — demand cells still beyond a short walk / e-bike ride of any market
+   (stations, or the markets proposed in steps 1-2).
+
+For each tier the model is the set cover (LSCP: fewest sites covering the target share
+of the coverable uncovered demand) or, when the tier has a ``max_new`` budget, the
+maximal covering model (MCLP: ``max_new`` sites covering the most demand); see
+:mod:`planner.analysis.siting`. Every proposed site carries its reasons: the tier, the
+place it anchors on, the demand it newly covers (in total and per priority group), the
+modes that reach it, and the nearest existing market with its travel time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+
+from planner import settings
+from planner.analysis import siting
+from planner.analysis.coverage import (
+    Coverage,
+    Graphs,
+    TierRule,
+    _graph_of,
+    _straight_line_nearest,
+    access_matrix,
+    coverage,
+    default_rules,
+)
+from planner.errors import InvalidValueError, SitingError
+from planner.network.snapping import snap_points
+from planner.network.traveltime import nearest
+
+__all__ = ["Plan", "TierPlan", "make_plan"]
+
+log = logging.getLogger(__name__)
+
+TIER_ORDER = ("comprehensive", "sector", "station")
+
+
+@dataclass
+class TierPlan:
+    """What one tier's siting did."""
+
+    tier: str
+    model: str
+    result: Any  # siting.SitingResult
+    uncovered_demand: float
+    coverable_demand: float
+    candidates: int
+    pruned: int = 0
+
+
+@dataclass
+class Plan:
+    """A three-tier siting plan.
+
+    Attributes
+    ----------
+    sites
+        Proposed sites (GeoDataFrame in the study CRS): ``site_id``, ``tier``,
+        ``anchor_kind``, ``anchor_name``, ``sector``, ``new_demand`` (demand newly
+        covered, each cell counted once, at its fastest new site), ``new_<group>``,
+        ``modes`` (modes by which that demand reaches it), ``nearest_market``,
+        ``nearest_market_min`` (travel time to the nearest existing market by the tier's
+        first mode; NaN beyond an hour or off the network), ``reason`` (one line, Chinese
+        and English terms as the bureau files them).
+    before, after
+        Coverage of the demand cells with the existing markets, and with the proposed
+        sites added.
+    sector_before, sector_after
+        The same for the sector tier's demand points (parks, building-material markets,
+        malls), when places were given.
+    tiers
+        Per-tier model, result and demand figures.
+    """
+
+    sites: gpd.GeoDataFrame
+    before: Coverage
+    after: Coverage
+    tiers: dict[str, TierPlan] = field(default_factory=dict)
+    sector_before: Coverage | None = None
+    sector_after: Coverage | None = None
+
+    def summary(self) -> pd.DataFrame:
+        """Before/after coverage per tier: demand, covered share, new sites.
+
+        The sector row counts sector demand at the places when they were given, the other
+        rows flexible-worker demand in the cells.
+        """
+        b = self.before.summary().set_index("tier")
+        a = self.after.summary().set_index("tier")
+        if self.sector_before is not None and self.sector_after is not None:
+            b.loc["sector"] = self.sector_before.summary().set_index("tier").loc["sector"]
+            a.loc["sector"] = self.sector_after.summary().set_index("tier").loc["sector"]
+        out = pd.DataFrame(
+            {
+                "threshold_min": b["threshold_min"],
+                "demand": b["demand"],
+                "covered_before": b["covered"],
+                "share_before": b["share"],
+                "covered_after": a["covered"],
+                "share_after": a["share"],
+            }
+        )
+        counts = self.sites["tier"].value_counts() if len(self.sites) else pd.Series(dtype=int)
+        out["new_sites"] = [int(counts.get(t, 0)) for t in out.index]
+        return out.reset_index()
+
+
+def _as_markets(sites: gpd.GeoDataFrame, tier: str) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "market_id": sites["candidate_id"].astype(str).to_numpy(),
+            "tier": tier,
+            "status": "proposed",
+        },
+        geometry=sites.geometry.to_numpy(),
+        crs=sites.crs,
+    )
+
+
+def _unit_labels(geoms: gpd.GeoSeries, units: gpd.GeoDataFrame) -> np.ndarray:
+    """Position in ``units`` of the unit holding each geometry's centroid; -1 outside."""
+    pts = gpd.GeoDataFrame(geometry=geoms.centroid.to_numpy(), crs=geoms.crs)
+    u = units.to_crs(geoms.crs)[["geometry"]].reset_index(drop=True)
+    u["_pos"] = np.arange(len(u))
+    j = gpd.sjoin(pts, u, how="left", predicate="within")
+    j = j[~j.index.duplicated(keep="first")]
+    return j["_pos"].fillna(-1).to_numpy(dtype=int)
+
+
+def _county_rule(
+    cands: gpd.GeoDataFrame, current: gpd.GeoDataFrame, units: gpd.GeoDataFrame
+) -> tuple[np.ndarray, list[int]]:
+    """Candidate county labels and the counties that still need a comprehensive market."""
+    cand_reg = _unit_labels(cands.geometry, units)
+    existing = current[current["tier"] == "comprehensive"]
+    have = set(_unit_labels(existing.geometry, units).tolist()) if len(existing) else set()
+    need = [i for i in range(len(units)) if i not in have]
+    for i in need:
+        if not (cand_reg == i).any():
+            row = units.iloc[i]
+            raise SitingError(
+                f"county {row.get('name', '')} ({row['code']}) has no comprehensive market and no"
+                " candidate site for one (鲁人社字〔2022〕3号 asks for at least one per county)",
+                fix="add a candidate in that county (candidate_sites(..., add=...)) or check the"
+                " county boundaries",
+            )
+    return cand_reg, need
+
+
+def _site_reasons(
+    tier: str,
+    chosen: gpd.GeoDataFrame,
+    acc_rows: np.ndarray,
+    cov: sp.csr_array,
+    by_mode: Mapping[str, sp.csr_array],
+    cells: gpd.GeoDataFrame,
+    weight: str,
+    groups: Sequence[str],
+    existing: gpd.GeoDataFrame,
+    graphs: Graphs,
+    modes: Sequence[str],
+    fallback: bool,
+) -> gpd.GeoDataFrame:
+    """Newly covered demand per chosen site (each cell at its fastest chosen site)."""
+    n_sites = len(chosen)
+    sub = cov.tocsr()
+    assign = np.full(sub.shape[0], -1)
+    best = np.full(sub.shape[0], np.inf)
+    coo = sub.tocoo()
+    for r, c, t in zip(coo.row, coo.col, coo.data, strict=True):
+        if t < best[r]:
+            best[r], assign[r] = t, c
+    w = cells[weight].to_numpy(dtype=float)[acc_rows]
+    new = np.bincount(assign[assign >= 0], weights=w[assign >= 0], minlength=n_sites)
+    out = chosen.copy()
+    out["new_demand"] = new
+    for g in groups:
+        col = g if g in cells else f"{g}_demand"
+        gw = cells[col].to_numpy(dtype=float)[acc_rows]
+        out[f"new_{g}"] = np.bincount(
+            assign[assign >= 0], weights=gw[assign >= 0], minlength=n_sites
+        )
+    modes = []
+    for j in range(n_sites):
+        rows = np.flatnonzero(assign == j)
+        ms = [m for m, mat in by_mode.items() if len(rows) and mat[rows][:, [j]].nnz > 0]
+        modes.append("/".join(ms))
+    out["modes"] = modes
+    out["nearest_market"], out["nearest_market_min"] = _nearest_existing(
+        out, existing, graphs, modes, fallback
+    )
+    return out
+
+
+def _nearest_existing(
+    sites: gpd.GeoDataFrame,
+    existing: gpd.GeoDataFrame,
+    graphs: Graphs,
+    modes: Sequence[str],
+    fallback: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Id of and minutes to the nearest existing market from each site, fastest of ``modes``
+    (within an hour)."""
+    ids = np.full(len(sites), "", dtype=object)
+    best = np.full(len(sites), np.inf)
+    if len(existing) == 0 or len(sites) == 0:
+        return ids, np.full(len(sites), np.nan)
+    mk_ids = existing["market_id"].astype(str).to_numpy()
+    for mode in modes:
+        if mode in graphs:
+            g, first = _graph_of(graphs, mode)
+            sm = snap_points(existing, g, what="markets", first_nodes=first)
+            ss = snap_points(sites, g, what="sites", first_nodes=first)
+            res = nearest(g, sm.position, cutoff_s=3600.0, facility_offsets_s=sm.offset_s)
+            t, fac = res.for_points(ss.position, ss.offset_s)
+        elif fallback:
+            t, fac = _straight_line_nearest(sites, existing, mode, 3600.0)
+        else:
+            continue
+        better = (fac >= 0) & (t < best)
+        best[better] = t[better]
+        ids[better] = mk_ids[fac[better]]
+    return ids, np.where(np.isfinite(best), best / 60.0, np.nan)
+
+
+def _matrix_for(
+    demand: gpd.GeoDataFrame,
+    cands: gpd.GeoDataFrame,
+    graphs: Graphs,
+    rule: TierRule,
+    fallback: bool,
+) -> tuple[sp.csr_array, dict[str, sp.csr_array]]:
+    acc = access_matrix(
+        demand, cands, graphs, modes=rule.modes, cutoff_s=rule.threshold_s, fallback=fallback
+    )
+    m = acc.matrix
+    if rule.rural_radius_m and "urban" in demand:
+        rural = ~demand["urban"].to_numpy(dtype=bool)
+        c = demand.geometry.centroid
+        pairs = cKDTree(np.column_stack([c.x, c.y])).sparse_distance_matrix(
+            cKDTree(np.column_stack([cands.geometry.x, cands.geometry.y])),
+            rule.rural_radius_m,
+            output_type="ndarray",
+        )
+        keep = rural[pairs["i"]]
+        extra = sp.csr_array(
+            (np.full(int(keep.sum()), rule.threshold_s), (pairs["i"][keep], pairs["j"][keep])),
+            shape=m.shape,
+        )
+        m = m.maximum(extra) if m.nnz else extra
+        by = dict(acc.by_mode)
+        by["rural_radius"] = extra
+        return m, by
+    return m, acc.by_mode
+
+
+def make_plan(
+    cells: gpd.GeoDataFrame,
+    markets: gpd.GeoDataFrame,
+    graphs: Graphs,
+    candidates: Mapping[str, gpd.GeoDataFrame],
+    *,
+    places: gpd.GeoDataFrame | None = None,
+    units: gpd.GeoDataFrame | None = None,
+    rules: Mapping[str, TierRule] | None = None,
+    max_new: Mapping[str, int] | None = None,
+    target_share: Mapping[str, float] | None = None,
+    groups: Sequence[str] = (),
+    min_new_demand: Mapping[str, float] | None = None,
+    weight: str = "demand",
+    fallback: bool = False,
+    time_limit_s: float = settings.SITING_TIME_LIMIT_S,
+    progress: bool = False,
+) -> Plan:
+    """Site the three tiers in order and explain every proposed site.
+
+    Parameters
+    ----------
+    cells
+        Demand cells with ``weight`` (from :func:`planner.analysis.demand.worker_demand`).
+    markets
+        Existing markets that serve (:func:`planner.analysis.coverage.open_markets`).
+    graphs
+        Mode graphs (``walk``, ``ebike``, ``drive``, ``bus``).
+    candidates
+        Candidate sites per tier (:func:`planner.analysis.candidates.candidate_sites`).
+    places
+        Sector demand points (:func:`planner.analysis.demand.sector_demand`); without them
+        the sector tier is skipped.
+    units
+        Counties (``code``, polygons): each county without a comprehensive market must get
+        one.
+    rules
+        Tier rules; default :func:`planner.analysis.coverage.default_rules`.
+    max_new
+        Per tier: at most this many new sites (MCLP); a tier without a budget is solved as
+        LSCP with ``target_share``.
+    target_share
+        Per tier: share of the coverable uncovered demand LSCP must cover (default
+        :data:`planner.settings.PLAN_TARGET_SHARE`).
+    groups
+        Priority groups (columns ``<group>_demand``) to report per site.
+    min_new_demand
+        Per tier: a proposed site must newly cover at least this much demand, else it is
+        dropped after the model (smallest first; its demand goes to the others) — 44号's
+        "规模适度". Default :data:`planner.settings.MIN_NEW_DEMAND`. A site a county needs
+        under the one-per-county rule is never dropped.
+    """
+    rules = dict(rules) if rules is not None else default_rules()
+    max_new = dict(max_new or {})
+    min_new_demand = {**settings.MIN_NEW_DEMAND, **(min_new_demand or {})}
+    targets = {**settings.PLAN_TARGET_SHARE, **(target_share or {})}
+    for t, share in targets.items():
+        if not 0 < share <= 1:
+            raise InvalidValueError(f"target share of tier {t} must be in (0, 1], got {share}")
+    before = coverage(cells, markets, graphs, rules=rules, weight=weight, fallback=fallback)
+    current = markets
+    proposed: list[gpd.GeoDataFrame] = []
+    tiers: dict[str, TierPlan] = {}
+    for tier in TIER_ORDER:
+        if tier not in rules or tier not in candidates or len(candidates[tier]) == 0:
+            continue
+        rule = rules[tier]
+        cands = candidates[tier].reset_index(drop=True)
+        if tier == "sector":
+            if places is None or len(places) == 0:
+                log.info("no sector demand (places) given: the sector tier is skipped")
+                continue
+            demand, w_col = places.reset_index(drop=True), "demand"
+        else:
+            demand, w_col = cells, weight
+        now = coverage(demand, current, graphs, rules={tier: rule}, weight=w_col, fallback=fallback)
+        unc = np.flatnonzero(
+            ~now.cells[f"{tier}_covered"].to_numpy(dtype=bool)
+            & (demand[w_col].to_numpy(dtype=float) > 0)
+        )
+        if len(unc) == 0:
+            continue
+        sub = demand.iloc[unc]
+        mat, by_mode = _matrix_for(sub, cands, graphs, rule, fallback)
+        if tier == "sector" and "sector" in cands and "sector" in sub:
+            same = sub["sector"].to_numpy()[:, None] == cands["sector"].to_numpy()[None, :]
+            coo = mat.tocoo()
+            keep = same[coo.row, coo.col]
+            mat = sp.csr_array((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=mat.shape)
+        w = sub[w_col].to_numpy(dtype=float)
+        coverable = np.diff(mat.indptr) > 0
+        kwargs: dict[str, Any] = {"time_limit_s": time_limit_s}
+        if tier == "comprehensive" and units is not None and len(units):
+            cand_reg, need = _county_rule(cands, current, units)
+            if need:
+                codes = units["code"].astype(str).to_numpy()
+                wanted = np.isin(cand_reg, need)
+                labels = np.where(wanted, codes[np.maximum(cand_reg, 0)], "")
+                kwargs["regions"] = siting.Regions(candidates=labels)
+                kwargs["min_per_region"] = 1
+        cover = (mat.copy().astype(bool)).astype(float)
+        cover.data[:] = 1.0
+        if tier in max_new:
+            p = min(int(max_new[tier]), len(cands))
+            res = siting.mclp(sp.csr_array(cover), w, p, **kwargs)
+            model = f"MCLP p={p}"
+        else:
+            res = siting.lscp(
+                sp.csr_array(cover), weights=w, target=float(targets.get(tier, 1.0)), **kwargs
+            )
+            model = f"LSCP target {targets.get(tier, 1.0):.0%} of coverable demand"
+        selected = np.asarray(res.selected, dtype=int)
+        required = set()
+        if "regions" in kwargs:
+            labels = np.asarray(kwargs["regions"].candidates)
+            for lab in set(labels[selected].tolist()) - {""}:
+                in_lab = selected[labels[selected] == lab]
+                required.add(int(in_lab[0]))  # keep one per county that needs it
+        min_new = float(min_new_demand.get(tier, 0.0))
+        pruned = 0
+        while True:
+            reasons = _site_reasons(
+                tier,
+                cands.iloc[selected],
+                unc,
+                mat[:, selected],
+                {m: b[:, selected] for m, b in by_mode.items()},
+                demand,
+                w_col,
+                [g for g in groups if tier != "sector"],
+                markets,
+                graphs,
+                rule.modes,
+                fallback,
+            )
+            small = (reasons["new_demand"].to_numpy() < min_new) & ~np.isin(
+                selected, list(required)
+            )
+            if not small.any():
+                break
+            # drop the smallest one and re-attribute its demand to the others
+            drop = int(np.flatnonzero(small)[np.argmin(reasons["new_demand"].to_numpy()[small])])
+            selected = np.delete(selected, drop)
+            pruned += 1
+        chosen = cands.iloc[selected]
+        reasons["tier"] = tier
+        proposed.append(reasons)
+        current = pd.concat([current, _as_markets(chosen, tier)], ignore_index=True)
+        tiers[tier] = TierPlan(
+            tier=tier,
+            model=model,
+            result=res,
+            uncovered_demand=float(w.sum()),
+            coverable_demand=float(w[coverable].sum()),
+            candidates=len(cands),
+            pruned=pruned,
+        )
+    after = coverage(cells, current, graphs, rules=rules, weight=weight, fallback=fallback)
+    sector_before = sector_after = None
+    if places is not None and len(places) and "sector" in rules:
+        sr = {"sector": rules["sector"]}
+        p = places.reset_index(drop=True)
+        sector_before = coverage(p, markets, graphs, rules=sr, fallback=fallback)
+        sector_after = coverage(p, current, graphs, rules=sr, fallback=fallback)
+    if proposed:
+        sites = gpd.GeoDataFrame(pd.concat(proposed, ignore_index=True), crs=cells.crs)
+        sites = sites.rename(columns={"candidate_id": "site_id"})
+        sites["reason"] = [_reason(r) for r in sites.itertuples()]
+    else:
+        sites = gpd.GeoDataFrame(
+            {"site_id": [], "tier": [], "new_demand": []}, geometry=[], crs=cells.crs
+        )
+    return Plan(
+        sites=sites,
+        before=before,
+        after=after,
+        tiers=tiers,
+        sector_before=sector_before,
+        sector_after=sector_after,
+    )
+
+
+_TIER_ZH = {
+    "comprehensive": "综合性零工市场",
+    "sector": "行业性零工市场",
+    "station": "零工服务站点",
+}
+
+
+def _reason(r: Any) -> str:
+    name = getattr(r, "anchor_name", "")
+    anchor = f"{getattr(r, 'anchor_kind', '')} {name if isinstance(name, str) else ''}".strip()
+    near = (
+        f"; nearest existing market {r.nearest_market}, {r.nearest_market_min:.0f} min away"
+        if getattr(r, "nearest_market", "")
+        else "; no existing market within an hour"
+    )
+    return (
+        f"{_TIER_ZH.get(r.tier, r.tier)} at {anchor}: newly covers {r.new_demand:,.0f} "
+        f"workers by {r.modes or 'no mode'}{near}"
+    )

@@ -1,0 +1,192 @@
+"""Run a study end to end: networks → demand → coverage → three-tier plan.
+
+Each stage is an ordinary function of :mod:`planner.network` and
+:mod:`planner.analysis`; this module only wires them in order for the command line
+and for notebooks that want the whole run in one call (then look at any stage's
+result on the returned :class:`StudyRun`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import pandas as pd
+
+from planner import settings
+from planner.analysis.candidates import candidate_sites
+from planner.analysis.coverage import Coverage, TierRule, coverage, default_rules, open_markets
+from planner.analysis.demand import sector_demand, worker_demand
+from planner.analysis.plan import Plan, make_plan
+from planner.errors import PlannerError
+from planner.inputs import StudyInputs
+from planner.io.transit import TransitFeed
+from planner.network.graph import TravelGraph
+from planner.network.streets import build_mode_graphs
+from planner.network.transit import BusLayer, build_bus_graph
+
+__all__ = ["StudyRun", "build_networks", "default_service_date", "run_study"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StudyRun:
+    """Everything one run computed, stage by stage."""
+
+    inputs: StudyInputs
+    graphs: dict[str, TravelGraph | BusLayer]
+    date: dt.date
+    cells: gpd.GeoDataFrame
+    markets: gpd.GeoDataFrame
+    candidates: dict[str, gpd.GeoDataFrame]
+    coverage: Coverage
+    plan: Plan
+    notes: list[str] = field(default_factory=list)
+
+
+def default_service_date(feed: TransitFeed | None) -> dt.date:
+    """A typical weekday to measure bus service on.
+
+    GTFS: the first Tuesday on which the most services run within the feed's calendar.
+    Route tables (which run daily) or no feed: the coming Tuesday.
+    """
+    today = dt.date.today()
+    tuesday = today + dt.timedelta(days=(1 - today.weekday()) % 7)
+    if feed is None or feed.source != "gtfs" or len(feed.calendar) == 0:
+        return tuesday
+    start = pd.Timestamp(feed.calendar["start_date"].min()).date()
+    end = pd.Timestamp(feed.calendar["end_date"].max()).date()
+    first = start + dt.timedelta(days=(1 - start.weekday()) % 7)
+    best, best_n = first, -1
+    d = first
+    for _ in range(8):  # eight weeks of Tuesdays is enough to find a regular one
+        if d > end:
+            break
+        n = len(feed.services_on(d))
+        if n > best_n:
+            best, best_n = d, n
+        d += dt.timedelta(days=7)
+    return best
+
+
+def build_networks(
+    inputs: StudyInputs,
+    *,
+    date: dt.date,
+    window: tuple[str, str] = settings.TRANSIT_WINDOW,
+    progress: bool = False,
+) -> tuple[dict[str, TravelGraph | BusLayer], list[str]]:
+    """Mode graphs of a study: walk, e-bike, drive from the roads, bus from the feed.
+
+    Without roads, returns no graphs (coverage then uses the straight-line fallback) and
+    says so in the notes.
+    """
+    graphs: dict[str, TravelGraph | BusLayer] = {}
+    notes: list[str] = []
+    if inputs.roads is not None:
+        graphs.update(build_mode_graphs(inputs.roads.streets, inputs.roads.nodes))
+    else:
+        notes.append("no road network: travel times are straight-line estimates (fallback)")
+    if inputs.transit is not None:
+        walk = graphs.get("walk")
+        if isinstance(walk, TravelGraph):
+            graphs["bus"] = build_bus_graph(
+                inputs.transit, walk, date=date, start=window[0], end=window[1]
+            )
+        else:
+            notes.append("bus left out: it needs a walk network to reach the stops")
+    return graphs, notes
+
+
+def run_study(
+    inputs: StudyInputs,
+    *,
+    date: dt.date | None = None,
+    window: tuple[str, str] = settings.TRANSIT_WINDOW,
+    priority_weights: dict[str, float] | None = None,
+    progress: bool = False,
+) -> StudyRun:
+    """Networks, demand, coverage of the existing markets and the three-tier plan.
+
+    Parameters
+    ----------
+    inputs
+        From :func:`planner.inputs.load_inputs`.
+    date
+        Service day for bus times (default :func:`default_service_date`).
+    window
+        Time window of bus service (default the early morning).
+    priority_weights
+        Extra weight per priority group (see :func:`~planner.analysis.demand.worker_demand`).
+    """
+    if inputs.population is None or inputs.markets is None:
+        raise PlannerError(
+            "a run needs population and the market directory",
+            fix="add [inputs.population] and [inputs.markets] to the study file",
+        )
+    date = date or default_service_date(inputs.transit)
+    graphs, notes = build_networks(inputs, date=date, window=window, progress=progress)
+    fallback = inputs.roads is None
+    cells = worker_demand(inputs.population, priority_weights=priority_weights)
+    groups = list(cells.attrs.get("groups", []))
+    markets = open_markets(inputs.markets)
+    rules = _rules_from_study(inputs)
+    walk = graphs.get("walk")
+    cands: dict[str, gpd.GeoDataFrame] = {}
+    for tier in rules:
+        try:
+            cands[tier] = candidate_sites(
+                tier,
+                area=inputs.area,
+                osm_places=inputs.roads.places if inputs.roads is not None else None,
+                feed=inputs.transit,
+                places=inputs.places,
+                markets=inputs.markets,
+                walk=walk if isinstance(walk, TravelGraph) else None,
+                date=date,
+                window=window,
+            )
+        except PlannerError as exc:
+            notes.append(f"{tier}: no candidates ({exc.message})")
+    places = sector_demand(inputs.places) if inputs.places is not None else None
+    cov = coverage(cells, markets, graphs, rules=rules, fallback=fallback, progress=progress)
+    plan = make_plan(
+        cells,
+        markets,
+        graphs,
+        cands,
+        places=places,
+        units=inputs.area.units,
+        rules=rules,
+        max_new={t: s.max_new for t, s in inputs.study.tiers.items() if s.max_new},
+        groups=groups,
+        fallback=fallback,
+        progress=progress,
+    )
+    return StudyRun(
+        inputs=inputs,
+        graphs=graphs,
+        date=date,
+        cells=cells,
+        markets=markets,
+        candidates=cands,
+        coverage=cov,
+        plan=plan,
+        notes=notes + cov.notes,
+    )
+
+
+def _rules_from_study(inputs: StudyInputs) -> dict[str, TierRule]:
+    rules = default_rules()
+    for tier, spec in inputs.study.tiers.items():
+        r = rules[tier]
+        rules[tier] = TierRule(
+            tier=tier,
+            threshold_min=spec.threshold_min or r.threshold_min,
+            modes=spec.modes or r.modes,
+            rural_radius_m=spec.rural_radius_m if spec.rural_radius_m else r.rural_radius_m,
+        )
+    return rules

@@ -1,0 +1,161 @@
+"""The three-tier plan (planner/analysis/plan.py) on hand-worked instances."""
+
+from __future__ import annotations
+
+import itertools
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from planner.analysis.coverage import TierRule, coverage
+from planner.analysis.plan import make_plan
+from planner.errors import SitingError
+from planner.network.graph import TravelGraph
+
+UTM = 32651
+N = 11  # nodes 0..10 on a line, 1 km apart, walked at 600 s per km
+
+
+def _walk() -> TravelGraph:
+    x = np.arange(N) * 1000.0
+    u = list(range(N - 1)) + list(range(1, N))
+    v = list(range(1, N)) + list(range(N - 1))
+    return TravelGraph.from_edges(
+        "walk", np.arange(N), x, np.zeros(N), u, v, np.full(len(u), 600.0), crs=UTM
+    )
+
+
+def _pts(xs: list[float], **cols: object) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(cols, geometry=gpd.points_from_xy(xs, [0.0] * len(xs)), crs=UTM)
+
+
+RULE = {"station": TierRule("station", 10.0, ("walk",))}  # 10 min = 1 km either side
+
+
+def _cells() -> gpd.GeoDataFrame:
+    demand = [50.0, 10, 0, 0, 200, 10, 0, 0, 0, 40, 30]
+    return _pts([1000.0 * i for i in range(N)], demand=demand, urban=[True] * N)
+
+
+def _cands(nodes: list[int]) -> gpd.GeoDataFrame:
+    return _pts(
+        [1000.0 * i for i in nodes],
+        candidate_id=[f"C{i}" for i in nodes],
+        anchor_kind=["street_point"] * len(nodes),
+        anchor_name=[f"n{i}" for i in nodes],
+    )
+
+
+def test_fewest_stations_equal_brute_force() -> None:
+    cells = _cells()
+    markets = _pts([0.0], market_id=["M0"], tier=["station"])  # covers nodes 0, 1
+    cand_nodes = [2, 3, 4, 5, 8, 9, 10]
+    plan = make_plan(
+        cells,
+        markets,
+        {"walk": _walk()},
+        {"station": _cands(cand_nodes)},
+        rules=RULE,
+        target_share={"station": 1.0},
+        min_new_demand={"station": 0.0},
+    )
+    # brute force: uncovered demand at nodes 4, 5, 9, 10; a site at node k covers k-1..k+1
+    need = {4, 5, 9, 10}
+    best = None
+    for r in range(1, len(cand_nodes) + 1):
+        for combo in itertools.combinations(cand_nodes, r):
+            if need <= {j for k in combo for j in (k - 1, k, k + 1)}:
+                best = r
+                break
+        if best:
+            break
+    assert best == 2
+    assert len(plan.sites) == best
+    assert set(plan.sites["site_id"]) <= {"C4", "C5", "C9", "C10"}
+    # every newly covered worker is attributed to exactly one site
+    assert plan.sites["new_demand"].sum() == pytest.approx(200 + 10 + 40 + 30)
+    # after = coverage recomputed independently with the sites as markets
+    s = plan.summary().set_index("tier").loc["station"]
+    assert s["share_before"] == pytest.approx(60 / 340)
+    assert s["share_after"] == pytest.approx(1.0)
+    assert s["new_sites"] == 2
+    assert all("newly covers" in r for r in plan.sites["reason"])
+    # nearest existing market by walking, within an hour: node k is k × 10 minutes from M0
+    for site, market, minutes in zip(
+        plan.sites["site_id"],
+        plan.sites["nearest_market"],
+        plan.sites["nearest_market_min"],
+        strict=True,
+    ):
+        k = int(site[1:])
+        if k * 10 <= 60:
+            assert market == "M0" and minutes == pytest.approx(k * 10.0)
+        else:
+            assert market == "" and np.isnan(minutes)
+
+
+def test_small_sites_are_pruned() -> None:
+    cells = _cells()
+    markets = _pts([0.0], market_id=["M0"], tier=["station"])
+    plan = make_plan(
+        cells,
+        markets,
+        {"walk": _walk()},
+        {"station": _cands([4, 9])},
+        rules=RULE,
+        target_share={"station": 1.0},
+        min_new_demand={"station": 100.0},
+    )
+    # C9 would newly cover 40 + 30 = 70 < 100: dropped; C4 covers 200 + 10
+    assert plan.sites["site_id"].tolist() == ["C4"]
+    assert plan.tiers["station"].pruned == 1
+    direct = coverage(cells, markets, {"walk": _walk()}, rules=RULE)
+    assert plan.before.cells["station_covered"].equals(direct.cells["station_covered"])
+
+
+def _units() -> gpd.GeoDataFrame:
+    west = shapely.box(-500, -500, 5500, 500)
+    east = shapely.box(5500, -500, 10500, 500)
+    return gpd.GeoDataFrame(
+        {"code": ["A", "B"], "name": ["西县", "东县"]}, geometry=[west, east], crs=UTM
+    )
+
+
+def test_every_county_gets_a_comprehensive_market() -> None:
+    cells = _cells()
+    markets = _pts([0.0], market_id=["M0"], tier=["comprehensive"])  # county A has one
+    rule = {"comprehensive": TierRule("comprehensive", 10.0, ("walk",))}
+    plan = make_plan(
+        cells,
+        markets,
+        {"walk": _walk()},
+        {"comprehensive": _cands([4, 8])},
+        units=_units(),
+        rules=rule,
+        target_share={"comprehensive": 0.5},
+        min_new_demand={"comprehensive": 1000.0},
+    )
+    # by hand: uncovered demand 200 + 10 (nodes 4, 5) + 40 + 30 (nodes 9, 10) = 280; C4
+    # covers 210, C8 covers 40. County B (east of x = 5.5 km) has no comprehensive market,
+    # so C8 must open; 40 < 50 % of 280, so C4 opens too: the model picks {C4, C8}.
+    assert plan.tiers["comprehensive"].result.selected.tolist() == [0, 1]
+    # then C4 (210 < 1,000 workers) is pruned; C8 is kept because county B needs it
+    assert plan.sites["site_id"].tolist() == ["C8"]
+    assert plan.sites["new_demand"].tolist() == [40.0]
+
+
+def test_county_without_candidate_is_an_error() -> None:
+    cells = _cells()
+    markets = _pts([0.0], market_id=["M0"], tier=["comprehensive"])
+    rule = {"comprehensive": TierRule("comprehensive", 10.0, ("walk",))}
+    with pytest.raises(SitingError, match=r"county 东县 \(B\) has no comprehensive market and no"):
+        make_plan(
+            cells,
+            markets,
+            {"walk": _walk()},
+            {"comprehensive": _cands([2, 4])},
+            units=_units(),
+            rules=rule,
+        )

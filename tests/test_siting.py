@@ -1,0 +1,385 @@
+"""Tests of planner.analysis.siting: brute-force optima, spopt's objectives, properties, errors."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from planner.analysis.siting import Regions, coverage_matrix, lscp, mclp, p_median
+from planner.errors import InvalidValueError, PlannerError, SitingError
+
+SOLVERS = ["highs", "cbc"]
+
+
+def random_instance(seed: int, n: int = 30, m: int = 8, radius: float = 0.3):
+    rng = np.random.default_rng(seed)
+    dem = rng.random((n, 2))
+    cand = rng.random((m, 2))
+    d = np.linalg.norm(dem[:, None, :] - cand[None, :, :], axis=2)
+    w = rng.integers(1, 10, n).astype(float)
+    return d, w, d <= radius
+
+
+def brute_mclp(cover, w, p, *, allowed=None, must=None, ok=None):
+    m = cover.shape[1]
+    best = -1.0
+    for S in itertools.combinations(range(m), p):
+        if allowed is not None and not all(allowed[j] for j in S):
+            continue
+        if must is not None and not set(must) <= set(S):
+            continue
+        if ok is not None and not ok(S):
+            continue
+        best = max(best, float(w[cover[:, list(S)].any(axis=1)].sum()))
+    return best
+
+
+def brute_pmedian(d, w, p):
+    m = d.shape[1]
+    return min(float(w @ d[:, list(S)].min(axis=1)) for S in itertools.combinations(range(m), p))
+
+
+def brute_lscp(cover):
+    m = cover.shape[1]
+    need = cover.any(axis=1)
+    for k in range(1, m + 1):
+        for S in itertools.combinations(range(m), k):
+            if np.all(cover[need][:, list(S)].any(axis=1)):
+                return k
+    raise AssertionError
+
+
+# ----------------------------------------------------------------------------- coverage_matrix
+
+
+def test_coverage_matrix_keeps_stored_zero_and_drops_absent():
+    t = sp.csr_matrix(
+        (np.array([0.0, 899.0, 900.0, 901.0]), ([0, 0, 1, 1], [0, 1, 0, 1])), shape=(3, 2)
+    )
+    got = coverage_matrix(t, 900).toarray()
+    assert got.tolist() == [[True, True], [True, False], [False, False]]
+
+
+def test_coverage_matrix_rejects_negative_times():
+    t = sp.csr_matrix((np.array([-1.0]), ([2], [0])), shape=(3, 2))
+    with pytest.raises(InvalidValueError, match=r"negative or NaN.*demand rows 2"):
+        coverage_matrix(t, 900)
+
+
+# ----------------------------------------------------------------------------- brute force
+
+
+@pytest.mark.parametrize("solver", [*SOLVERS, "heuristic"])
+@pytest.mark.parametrize("seed", range(4))
+def test_mclp_equals_brute_force(seed, solver):
+    _, w, cover = random_instance(seed)
+    for p in (1, 2, 3):
+        r = mclp(sp.csr_matrix(cover), w, p, solver=solver)
+        best = brute_mclp(cover, w, p)
+        if solver == "heuristic":
+            assert r.status == "heuristic"
+            assert r.objective <= best + 1e-9
+            assert r.objective >= 0.9 * best  # greedy + swap on a tiny instance
+        else:
+            assert r.status == "optimal"
+            assert r.objective == pytest.approx(best)
+            assert r.gap == 0.0
+            assert r.bound == pytest.approx(best)
+        # the reported objective is the weight the reported sites cover
+        assert float(w[cover[:, r.selected].any(axis=1)].sum()) == pytest.approx(r.objective)
+        assert r.covered.tolist() == cover[:, r.selected].any(axis=1).tolist()
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("seed", range(4))
+def test_pmedian_equals_brute_force(seed, solver):
+    d, w, _ = random_instance(seed, n=20, m=7)
+    for p in (1, 2, 4):
+        r = p_median(d, w, p, solver=solver)
+        assert r.status == "optimal"
+        assert r.objective == pytest.approx(brute_pmedian(d, w, p))
+        assert len(r.selected) == p
+        # assignment is to the nearest selected site
+        near = r.selected[np.argmin(d[:, r.selected], axis=1)]
+        assert np.allclose(d[np.arange(len(w)), r.assignment], d[np.arange(len(w)), near])
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("seed", range(4))
+def test_lscp_equals_brute_force(seed, solver):
+    _, _, cover = random_instance(seed, radius=0.35)
+    r = lscp(sp.csr_matrix(cover), solver=solver)
+    assert r.status == "optimal"
+    assert r.objective == brute_lscp(cover)
+    assert np.all(cover[:, r.selected].any(axis=1) == cover.any(axis=1))
+
+
+def test_lscp_by_hand_partial_target():
+    # rows weights 5,1,1,4; site 0 covers rows 0,1; site 1 rows 1,2; site 2 rows 2,3
+    cover = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], dtype=bool))
+    w = np.array([5.0, 1.0, 1.0, 4.0])
+    # 6/11 of demand: site 0 alone covers 6 -> 1 site
+    r = lscp(cover, target=6 / 11, weights=w)
+    assert r.objective == 1 and r.selected.tolist() == [0]
+    # 7/11: no single site covers 7 (6, 2, 5) -> 2 sites
+    assert lscp(cover, target=7 / 11, weights=w).objective == 2
+
+
+def test_lscp_target_of_coverable_ignores_uncoverable_rows(caplog):
+    cover = sp.csr_matrix(np.array([[1, 0], [0, 1], [0, 0]], dtype=bool))
+    r = lscp(cover)
+    assert r.objective == 2
+    assert r.covered.tolist() == [True, True, False]
+    assert "1 demand rows" in caplog.text
+
+
+# ----------------------------------------------------------------------------- spopt
+
+
+def _spopt():
+    spopt = pytest.importorskip("spopt.locate")
+    pulp = pytest.importorskip("pulp")
+    return spopt, pulp
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_objectives_equal_spopt(seed):
+    locate, pulp = _spopt()
+    rng = np.random.default_rng(100 + seed)
+    n, m = 60, 15
+    dem, cand = rng.random((n, 2)) * 10, rng.random((m, 2)) * 10
+    d = np.linalg.norm(dem[:, None] - cand[None], axis=2)
+    w = rng.integers(1, 20, n).astype(float)
+    radius = 3.0
+    # spopt's LSCP must cover every row: keep rows some candidate covers
+    rows = (d <= radius).any(axis=1)
+    cbc = pulp.PULP_CBC_CMD(msg=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ls = locate.LSCP.from_cost_matrix(d[rows], radius).solve(cbc)
+        mc = locate.MCLP.from_cost_matrix(d, w, radius, p_facilities=4).solve(cbc)
+        pm = locate.PMedian.from_cost_matrix(d, w, p_facilities=4).solve(cbc)
+    cover = coverage_matrix(sp.csr_matrix(d), radius)
+    assert lscp(cover).objective == pytest.approx(pulp.value(ls.problem.objective))
+    assert mclp(cover, w, 4).objective == pytest.approx(pulp.value(mc.problem.objective))
+    assert p_median(d, w, 4).objective == pytest.approx(pulp.value(pm.problem.objective))
+
+
+def test_sparse_pmedian_with_penalty_equals_spopt_dense():
+    """Absent pairs at unassigned_cost_s = a dense matrix holding that cost (spopt)."""
+    locate, pulp = _spopt()
+    rng = np.random.default_rng(7)
+    d = rng.random((40, 12)) * 100
+    far = d > 40
+    sparse = sp.csr_matrix(np.where(far, 0, d))
+    sparse = sp.csr_matrix((d[~far], np.nonzero(~far)), shape=d.shape)
+    w = rng.integers(1, 5, 40).astype(float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pm = locate.PMedian.from_cost_matrix(np.where(far, 60.0, d), w, p_facilities=3)
+        pm.solve(pulp.PULP_CBC_CMD(msg=False))
+    r = p_median(sparse, w, 3, unassigned_cost_s=60.0)
+    assert r.objective == pytest.approx(pulp.value(pm.problem.objective))
+
+
+# ----------------------------------------------------------------------------- properties
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_optimum_never_worsens_as_p_grows(seed):
+    d, w, cover = random_instance(seed, n=25, m=7)
+    cov = sp.csr_matrix(cover)
+    covered = [mclp(cov, w, p).objective for p in range(1, 6)]
+    costs = [p_median(d, w, p).objective for p in range(1, 6)]
+    assert all(b >= a - 1e-9 for a, b in itertools.pairwise(covered))
+    assert all(b <= a + 1e-9 for a, b in itertools.pairwise(costs))
+
+
+# ----------------------------------------------------------------------------- side rules
+
+
+def test_fixed_and_excluded():
+    _, w, cover = random_instance(3)
+    cov = sp.csr_matrix(cover)
+    free = mclp(cov, w, 3)
+    out = int(free.selected[0])
+    other = next(j for j in range(8) if j not in free.selected)
+    r = mclp(cov, w, 3, fixed=[other], excluded=[out])
+    assert other in r.selected and out not in r.selected
+    allowed = [j != out for j in range(8)]
+    assert r.objective == pytest.approx(brute_mclp(cover, w, 3, allowed=allowed, must=[other]))
+    d, w2, _ = random_instance(3, n=20, m=7)
+    rp = p_median(d, w2, 2, fixed=[6], excluded=[0])
+    assert 6 in rp.selected and 0 not in rp.selected
+    best = min(
+        float(w2 @ d[:, list(S)].min(axis=1))
+        for S in itertools.combinations(range(7), 2)
+        if 6 in S and 0 not in S
+    )
+    assert rp.objective == pytest.approx(best)
+
+
+def test_floors_met():
+    _, w, cover = random_instance(5, n=30, m=8)
+    rng = np.random.default_rng(5)
+    groups = (rng.random((30, 1)) < 0.3) * w[:, None]
+    cov = sp.csr_matrix(cover)
+    gtot = groups[:, 0].sum()
+    # the best floor any 2 sites can reach for the group, then ask for it
+    reach = max(
+        groups[cover[:, list(S)].any(axis=1), 0].sum() for S in itertools.combinations(range(8), 2)
+    )
+    floor = reach / gtot
+    r = mclp(cov, w, 2, groups=groups, floors=[floor])
+    got = groups[cover[:, r.selected].any(axis=1), 0].sum()
+    assert got >= reach - 1e-9
+    expect = brute_mclp(
+        cover, w, 2, ok=lambda S: groups[cover[:, list(S)].any(axis=1), 0].sum() >= reach - 1e-9
+    )
+    assert r.objective == pytest.approx(expect)
+
+
+def test_min_per_region_met():
+    _, w, cover = random_instance(2, n=30, m=8)
+    labels = ["A", "A", "A", "A", "A", "A", "B", "C"]
+    r = mclp(sp.csr_matrix(cover), w, 3, regions=Regions(labels))
+    assert {labels[j] for j in r.selected} == {"A", "B", "C"}
+    assert r.objective == pytest.approx(brute_mclp(cover, w, 3, must=[6, 7]))
+    rl = lscp(sp.csr_matrix(cover), regions=Regions(labels))
+    assert {"B", "C"} <= {labels[j] for j in rl.selected}
+
+
+def _transport_cost(d, w, cap, S):
+    """Splittable capacitated assignment cost of sites S by scipy's linprog (HiGHS LP)."""
+    n, k = len(w), len(S)
+    c = (w[:, None] * d[:, S]).ravel()
+    A_eq = np.kron(np.eye(n), np.ones(k))
+    A_ub = np.zeros((k, n * k))
+    for i in range(n):
+        A_ub[:, i * k : (i + 1) * k] += np.diag(np.full(k, w[i]))
+    res = linprog(c, A_ub=A_ub, b_ub=cap[S], A_eq=A_eq, b_eq=np.ones(n), bounds=(0, 1))
+    return res.fun if res.status == 0 else np.inf
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_capacitated_pmedian_equals_brute_force(solver):
+    d, w, _ = random_instance(11, n=15, m=6)
+    cap = np.full(6, w.sum() * 0.4)
+    r = p_median(d, w, 3, capacity=cap, solver=solver)
+    best = min(_transport_cost(d, w, cap, list(S)) for S in itertools.combinations(range(6), 3))
+    assert r.status == "optimal"
+    assert r.objective == pytest.approx(best, rel=1e-6)
+    load = w @ r.shares.toarray()
+    assert np.all(load <= cap + 1e-6)
+    assert set(np.flatnonzero(load > 1e-9)) <= set(r.selected.tolist())
+    assert r.served.sum() == pytest.approx(len(w))
+    # the assignment cost of the shares is the objective
+    assert float((r.shares.multiply(w[:, None] * d)).sum()) == pytest.approx(r.objective)
+
+
+def test_capacitated_mclp_respects_capacity():
+    _, w, cover = random_instance(12, n=30, m=8, radius=0.45)
+    cap = np.full(8, 25.0)
+    r = mclp(sp.csr_matrix(cover), w, 2, capacity=cap)
+    # best: two sites can each serve at most 25 and at most what they cover
+    best = 0.0
+    for S in itertools.combinations(range(8), 2):
+        # max flow via LP: z_ij over covered pairs
+        pairs = [(i, j) for j in S for i in range(30) if cover[i, j]]
+        c = -np.array([w[i] for i, _ in pairs])
+        A = np.zeros((30 + 2, len(pairs)))
+        for e, (i, j) in enumerate(pairs):
+            A[i, e] = 1
+            A[30 + S.index(j), e] = w[i]
+        res = linprog(c, A_ub=A, b_ub=np.r_[np.ones(30), cap[list(S)]], bounds=(0, 1))
+        best = max(best, -res.fun)
+    assert r.objective == pytest.approx(best, rel=1e-6)
+    assert r.objective <= 50.0 + 1e-9
+    assert float((r.served * w).sum()) == pytest.approx(r.objective, rel=1e-6)
+    load = w @ r.shares.toarray()
+    assert np.all(load <= cap + 1e-6)
+    assert np.all(r.shares.toarray()[~cover] == 0)  # only within coverage
+
+
+# ----------------------------------------------------------------------------- bad input
+
+
+def test_p_larger_than_candidates():
+    with pytest.raises(SitingError, match=r"p = 5 is larger than the 3 candidates.*Fix"):
+        mclp(sp.eye(3, format="csr", dtype=bool), [1, 1, 1], 5)
+    with pytest.raises(SitingError, match=r"p = 3 is larger than the 2 candidates.*1 excluded"):
+        p_median(np.ones((3, 3)), [1, 1, 1], 3, excluded=[0])
+
+
+def test_target_out_of_reach_names_uncovered_rows():
+    cover = sp.csr_matrix(np.array([[1, 0], [0, 0], [0, 1], [0, 0]], dtype=bool))
+    with pytest.raises(SitingError, match=r"covers 2 demand rows.*rows 1, 3.*at most 50"):
+        lscp(cover, target=0.9, target_of="total")
+    assert isinstance(SitingError("x"), ValueError)
+
+
+def test_floor_out_of_reach():
+    cover = sp.csr_matrix(np.array([[1, 0], [0, 0]], dtype=bool))
+    with pytest.raises(SitingError, match=r"group 0 .* 1 of its demand rows \(1\)"):
+        mclp(cover, [1, 1], 1, groups=[[1.0], [1.0]], floors=[0.8])
+
+
+def test_capacity_below_demand():
+    with pytest.raises(SitingError, match=r"total capacity below demand.*at most 4"):
+        p_median(np.ones((3, 3)), [2.0, 2.0, 2.0], 2, capacity=[2, 2, 1])
+
+
+def test_region_without_candidate():
+    cover = sp.csr_matrix(np.ones((3, 2), dtype=bool))
+    regions = Regions(["A", "A"], demand=["A", "B", "B"])
+    with pytest.raises(SitingError, match=r"1 regions must get 1 site.*: B"):
+        mclp(cover, [1, 1, 1], 1, regions=regions)
+
+
+def test_unreachable_demand_in_pmedian():
+    cost = sp.csr_matrix((np.array([5.0, 7.0]), ([0, 2], [0, 1])), shape=(4, 2))
+    with pytest.raises(SitingError, match=r"2 demand rows .* no allowed candidate.*rows 1, 3"):
+        p_median(cost, [1, 1, 1, 1], 1)
+    r = p_median(cost, [1, 1, 1, 1], 2, unassigned_cost_s=100.0)
+    assert r.objective == pytest.approx(5 + 7 + 200)
+    assert r.covered.tolist() == [True, False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"weights": [1, -1]}, r"weights holds 1 negative.*rows 1"),
+        ({"weights": [1]}, r"weights has 1 values but the matrix has 2"),
+        ({"fixed": [0], "excluded": [0]}, r"both fixed open and excluded"),
+        ({"fixed": [7]}, r"fixed holds positions outside 0..1"),
+        ({"time_limit_s": 0}, r"time_limit_s"),
+        ({"solver": "gurobi"}, r"solver is 'gurobi'"),
+    ],
+)
+def test_invalid_values(kwargs, match):
+    cover = sp.csr_matrix(np.ones((2, 2), dtype=bool))
+    args = {"weights": [1, 1], **kwargs}
+    with pytest.raises(PlannerError, match=match):
+        mclp(cover, args.pop("weights"), 1, **args)
+
+
+def test_time_limit_is_never_optimal():
+    rng = np.random.default_rng(0)
+    pts, cand = rng.random((3000, 2)), rng.random((300, 2))
+    d = np.linalg.norm(pts[:, None] - cand[None], axis=2)
+    cover = coverage_matrix(sp.csr_matrix(np.where(d < 0.08, d + 1e-9, 0)), 0.08)
+    w = rng.integers(1, 50, 3000).astype(float)
+    for solver in SOLVERS:
+        r = mclp(cover, w, 25, time_limit_s=0.05, solver=solver)
+        assert r.status in ("time_limit", "optimal")
+        if r.status == "time_limit":
+            assert r.gap > 0 or np.isnan(r.gap)
+        assert r.objective >= r.heuristic_objective - 1e-9
