@@ -438,18 +438,7 @@ def _build_streets(
         data[col] = tags[col][way]
     data["length_m"] = length_m
     streets = gpd.GeoDataFrame(data, geometry=lines, crs=crs)
-    for col in (
-        "highway",
-        "name",
-        "oneway",
-        "access",
-        "foot",
-        "bicycle",
-        "motor_vehicle",
-        "oneway_bicycle",
-        "junction",
-    ):
-        streets[col] = pd.array(streets[col].to_numpy(dtype=object), dtype="str")
+    text_columns(streets)
     streets["maxspeed_kmh"] = streets["maxspeed_kmh"].astype(float)
     # Graph nodes actually used by edges, first position of each.
     node_pos = np.concatenate([a, b])
@@ -681,3 +670,23 @@ def _empty_places(crs: CRS) -> gpd.GeoDataFrame:
     data: dict[str, Any] = {c: pd.Series([], dtype="str") for c in PLACE_COLUMNS}
     data["osm_id"] = pd.Series([], dtype=np.int64)
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+
+
+#: Tag columns of the street edges, held as pandas text.
+STREET_TEXT_COLUMNS = (
+    "highway",
+    "name",
+    "oneway",
+    "access",
+    "foot",
+    "bicycle",
+    "motor_vehicle",
+    "oneway_bicycle",
+    "junction",
+)
+
+
+def text_columns(streets: gpd.GeoDataFrame) -> None:
+    """Cast the street tag columns to pandas' text dtype, in place."""
+    for col in STREET_TEXT_COLUMNS:
+        streets[col] = pd.array(streets[col].to_numpy(dtype=object), dtype="str")

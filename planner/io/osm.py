@@ -65,6 +65,7 @@ from planner.io._osm_parse import (
     _positions,
     _sample_lonlat,
     _scan,
+    text_columns,
 )
 from planner.io._osm_tags import (
     BUS_ROUTE_COLUMNS,
@@ -446,18 +447,7 @@ def read_edge_list(
         data[col] = empty_text
     data["length_m"] = length
     streets = gpd.GeoDataFrame(data, geometry=lines, crs=out_crs)
-    for col in (
-        "highway",
-        "name",
-        "oneway",
-        "access",
-        "foot",
-        "bicycle",
-        "motor_vehicle",
-        "oneway_bicycle",
-        "junction",
-    ):
-        streets[col] = pd.array(streets[col].to_numpy(dtype=object), dtype="str")
+    text_columns(streets)
     nodes = gpd.GeoDataFrame(
         {"osmid": node_ids.astype(np.int64), "lon": lon_v, "lat": lat_v},
         geometry=pts.geometry.values,
