@@ -383,3 +383,143 @@ def test_time_limit_is_never_optimal():
         if r.status == "time_limit":
             assert r.gap > 0 or np.isnan(r.gap)
         assert r.objective >= r.heuristic_objective - 1e-9
+
+
+# ----------------------------------------------------------------------------- set-cover reductions
+
+from planner.analysis import _heuristics as heur  # noqa: E402
+from planner.analysis._mip import MipModel, median_lagrangian_bound, solve_mip  # noqa: E402
+
+
+def _no_rules(m):
+    return heur.Rules(
+        np.zeros(m, dtype=bool), np.full(m, -1, dtype=np.int64), np.zeros(0, np.int64)
+    )
+
+
+def test_reductions_by_hand():
+    # row 0 = {0}: column 0 is essential and opens (rows 0 and 1 are covered). Column 3
+    # then covers {4} and column 1 {2}, both inside column 2's {2, 3, 4}: dropped. Row 3 =
+    # {2} is then essential: column 2 opens and every row is covered.
+    cover = np.array(
+        [
+            [1, 0, 0, 0],
+            [1, 0, 0, 1],
+            [0, 1, 1, 0],
+            [0, 0, 1, 0],
+            [0, 0, 1, 1],
+        ],
+        dtype=bool,
+    )
+    alive, state = heur.reduce_set_cover(sp.csr_matrix(cover), _no_rules(4))
+    assert state.tolist() == [1, -1, 1, -1]
+    assert alive.tolist() == [False] * 5
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_reductions_keep_the_optimum(seed):
+    _, _, cover = random_instance(seed, n=40, m=10, radius=0.3)
+    cover = cover[cover.any(axis=1)]
+    alive, state = heur.reduce_set_cover(sp.csr_matrix(cover), _no_rules(10))
+    core = cover[alive][:, state == 0]
+    core_opt = brute_lscp(core) if core.shape[0] else 0
+    assert int((state == 1).sum()) + core_opt == brute_lscp(cover)
+    # a lower bound: core rows no two of which share a column
+    assert int((state == 1).sum()) + heur.disjoint_rows(sp.csr_matrix(core)) <= brute_lscp(cover)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_local_search_cover_is_valid_and_optimal_on_small_instances(seed):
+    _, _, cover = random_instance(seed, n=60, m=14, radius=0.25)
+    cover = cover[cover.any(axis=1)]
+    rules = _no_rules(14)
+    csr = sp.csr_matrix(cover, dtype=float)
+    g = heur.lscp_greedy(sp.csc_matrix(csr), np.ones(len(cover)), len(cover), rules, full=True)
+    best = heur.lscp_local_search(csr, g, rules, iterations=3000, seed=1)
+    assert cover[:, best].any(axis=1).all()
+    assert best.sum() <= g.sum()
+    assert best.sum() == brute_lscp(cover)
+    again = heur.lscp_local_search(csr, g, rules, iterations=3000, seed=1)
+    assert again.tolist() == best.tolist()  # deterministic
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_lscp_heuristic_and_regions_equal_brute_force(seed):
+    _, _, cover = random_instance(seed, n=50, m=10, radius=0.3)
+    r = lscp(sp.csr_matrix(cover), solver="heuristic")
+    assert r.status == "heuristic"
+    assert r.objective == brute_lscp(cover)
+    labels = ["A"] * 7 + ["B", "B", "C"]
+    rr = lscp(sp.csr_matrix(cover), regions=Regions(labels), min_per_region=1)
+    need = cover.any(axis=1)
+    best = min(
+        k
+        for k in range(1, 11)
+        for S in itertools.combinations(range(10), k)
+        if cover[need][:, list(S)].any(axis=1).all() and {labels[j] for j in S} == {"A", "B", "C"}
+    )
+    assert rr.status == "optimal" and rr.objective == best
+    assert {labels[j] for j in rr.selected} == {"A", "B", "C"}
+    assert cover[need][:, rr.selected].any(axis=1).all()
+
+
+def test_lscp_bound_and_status_are_honest():
+    rng = np.random.default_rng(3)
+    pts, cand = rng.random((4000, 2)), rng.random((600, 2))
+    d = np.linalg.norm(pts[:, None] - cand[None], axis=2)
+    cover = sp.csr_matrix(d < 0.07)
+    r = lscp(cover, time_limit_s=0.5)
+    assert r.bound <= r.objective
+    if r.status == "optimal":
+        assert r.gap == 0.0
+    else:
+        assert r.status == "time_limit" and r.gap > 0
+    assert r.objective <= r.heuristic_objective
+    assert cover[:, r.selected].toarray().any(axis=1)[np.diff(cover.indptr) > 0].all()
+
+
+def test_lp_bound_is_the_lp_optimum():
+    # min x0 + x1 s.t. x0 + x1 >= 1, x0 + 2 x1 >= 1.5 -> LP optimum 1 (x1 = 0.5..1 ...)
+    A = sp.csr_matrix(np.array([[1.0, 1.0], [1.0, 2.0]]))
+    lp = MipModel(
+        np.array([1.0, 1.0]),
+        A,
+        np.array([1.0, 1.5]),
+        np.array([np.inf, np.inf]),
+        np.zeros(2),
+        np.ones(2),
+        np.zeros(2, dtype=bool),
+    )
+    out = solve_mip(lp, solver="highs", time_limit_s=5)
+    assert out.status == "optimal"
+    assert out.objective == pytest.approx(1.0) and out.bound == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_median_lagrangian_bound_is_below_the_optimum(seed):
+    d, w, _ = random_instance(seed, n=25, m=7)
+    near = d < 0.5
+    cost = sp.csr_matrix((d[near] + 1e-9, np.nonzero(near)), shape=d.shape)
+    dense = np.where(near, d + 1e-9, 0.8)  # absent pairs pay the unassigned cost
+    pen = np.full(25, 0.8)
+    for p in (2, 3):
+        opt = min(
+            float(w @ dense[:, list(S)].min(axis=1)) for S in itertools.combinations(range(7), p)
+        )
+        lb = median_lagrangian_bound(
+            cost,
+            w,
+            p,
+            fixed=np.zeros(7, dtype=bool),
+            region=np.full(7, -1, dtype=np.int64),
+            need=np.zeros(0, dtype=np.int64),
+            penalty=pen,
+            upper=opt * 1.05,
+            start=w * 0.8,
+            time_limit_s=5,
+        )
+        assert lb <= opt * (1 + 1e-9)
+        assert lb >= 0.7 * opt  # near the LP bound on these small instances
+        r = p_median(cost, w, p, unassigned_cost_s=0.8)
+        assert r.objective == pytest.approx(opt, rel=1e-6)
+        assert r.bound <= r.objective * (1 + 1e-9)

@@ -33,7 +33,14 @@ one allowed candidate (else :class:`~planner.errors.SitingError`) and is assigne
 equal to the cost of a market that far away).
 
 Greedy + swap heuristics always run first (:mod:`planner.analysis._heuristics`); their
-solution is the MIP start and the fallback. The exact solve uses HiGHS (highspy) or CBC
+solution is the MIP start and the fallback. LSCP with every coverable row to cover is first reduced
+exactly (rows covered by fixed or essential candidates, dominated rows and dominated
+candidates go; :func:`~planner.analysis._heuristics.reduce_set_cover`), and the greedy cover
+of what is left is improved by a seeded destroy-and-repair local search; the MIP is built on
+the reduced core, and the bound reported is the larger of the MIP's and a combinatorial one
+(opened candidates + core rows no two of which share a candidate). p-median's bound is the
+larger of the MIP's and a Lagrangian (subgradient) bound, so a run stopped by the time limit
+still reports a useful gap. The exact solve uses HiGHS (highspy) or CBC
 (the binary in PuLP's wheel, fed an MPS file), see :mod:`planner.analysis._mip`. A run that
 hits the time limit reports ``"time_limit"`` with its bound and gap, never ``"optimal"``.
 
@@ -78,7 +85,28 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from planner.analysis import _heuristics as heur
-from planner.analysis._mip import MipModel, MipOutcome, solve_mip
+from planner.analysis._mip import (
+    MIP_REL_GAP,
+    MipModel,
+    MipOutcome,
+    median_lagrangian_bound,
+    solve_mip,
+)
+from planner.analysis._siting_inputs import (
+    Regions,
+    _as_csr,
+    _capacity,
+    _check_floors,
+    _check_time,
+    _Cover,
+    _first,
+    _groups,
+    _reduce_cover,
+    _Setup,
+    _setup,
+    _warn_uncoverable,
+    _weights,
+)
 from planner.errors import InvalidValueError, SitingError
 
 __all__ = [
@@ -104,26 +132,6 @@ AUTO_SOLVER: dict[str, str] = {
     "p_median": "highs",
     "p_median_capacitated": "highs",
 }
-
-_SHOW = 5  # ids listed in messages
-
-
-@dataclass(frozen=True)
-class Regions:
-    """Region (county) labels, for "at least ``min_per_region`` sites in every region".
-
-    Parameters
-    ----------
-    candidates
-        Label per candidate (None or ``""``: in no region).
-    demand
-        Label per demand row, or None. When given, only regions holding demand with weight
-        must get sites (and a region with demand but no allowed candidate is an error);
-        otherwise every label in ``candidates`` must.
-    """
-
-    candidates: ArrayLike
-    demand: ArrayLike | None = None
 
 
 @dataclass
@@ -256,276 +264,12 @@ def coverage_matrix(times: Any, cutoff_s: float) -> sp.csr_matrix:
         return sp.csr_matrix(dense <= cutoff_s)
 
 
-def _first(ids: NDArray[Any]) -> str:
-    shown = ", ".join(str(int(i)) for i in ids[:_SHOW])
-    return shown + (", …" if len(ids) > _SHOW else "")
-
-
-def _as_csr(matrix: Any, name: str) -> sp.csr_matrix:
-    if sp.issparse(matrix):
-        out = sp.csr_matrix(matrix)
-    else:
-        arr = np.asarray(matrix)
-        if arr.ndim != 2:
-            raise InvalidValueError(
-                f"{name} has {arr.ndim} dimensions; it must be a demand × candidates matrix",
-                fix=f"pass {name} as a 2-D scipy.sparse matrix (rows demand, columns candidates)",
-            )
-        out = sp.csr_matrix(arr)
-    if out.shape[0] == 0 or out.shape[1] == 0:
-        raise InvalidValueError(
-            f"{name} is empty (shape {out.shape})",
-            fix="pass at least one demand row and one candidate column",
-        )
-    out.sum_duplicates()
-    out.sort_indices()
-    return out
-
-
-def _weights(weights: ArrayLike | None, n: int, name: str = "weights") -> NDArray[np.float64]:
-    if weights is None:
-        return np.ones(n)
-    w = np.asarray(weights, dtype=np.float64).ravel()
-    if w.size != n:
-        raise InvalidValueError(
-            f"{name} has {w.size} values but the matrix has {n} demand rows",
-            fix=f"pass one {name} value per demand row, in row order",
-        )
-    bad = np.flatnonzero(~np.isfinite(w) | (w < 0))
-    if bad.size:
-        raise InvalidValueError(
-            f"{name} holds {bad.size} negative, NaN or infinite values (demand rows {_first(bad)})",
-            fix=f"give every demand row a finite {name} >= 0 (0 for no demand)",
-        )
-    if not w.sum() > 0:
-        raise InvalidValueError(
-            f"{name} sum to 0: there is no demand to site for",
-            fix="pass the population (or other demand) per row",
-        )
-    return w
-
-
-def _positions(values: Sequence[int] | ArrayLike, m: int, name: str) -> NDArray[np.int64]:
-    arr = np.asarray(values)
-    if arr.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    if arr.dtype == bool:
-        if arr.size != m:
-            raise InvalidValueError(
-                f"{name} is a mask of {arr.size} values but there are {m} candidates",
-                fix=f"pass {name} as candidate positions or one bool per candidate",
-            )
-        return np.flatnonzero(arr).astype(np.int64)
-    if not np.issubdtype(arr.dtype, np.integer):
-        raise InvalidValueError(
-            f"{name} must hold candidate positions (integers); found {arr.dtype}",
-            fix=f"pass {name} as column positions of the matrix, e.g. [0, 7]",
-        )
-    arr = arr.ravel().astype(np.int64)
-    bad = arr[(arr < 0) | (arr >= m)]
-    if bad.size:
-        raise InvalidValueError(
-            f"{name} holds positions outside 0..{m - 1}: {_first(bad)}",
-            fix=f"pass {name} as column positions of the matrix (0-based)",
-        )
-    return np.unique(arr)
-
-
-@dataclass
-class _Setup:
-    """Validated side constraints, in the original candidate positions."""
-
-    keep: NDArray[np.int64]  # allowed candidates
-    fixed: NDArray[np.bool_]  # over allowed candidates
-    region: NDArray[np.int64]  # over allowed candidates
-    need: NDArray[np.int64]  # per region code
-    labels: list[Any]
-
-    def rules(self) -> heur.Rules:
-        return heur.Rules(self.fixed, self.region, self.need)
-
-
-def _setup(
-    m: int,
-    n: int,
-    w: NDArray[np.float64],
-    *,
-    fixed: Sequence[int] | ArrayLike,
-    excluded: Sequence[int] | ArrayLike,
-    regions: Regions | None,
-    min_per_region: int,
-    p: int | None,
-) -> _Setup:
-    fx = _positions(fixed, m, "fixed")
-    ex = _positions(excluded, m, "excluded")
-    both = np.intersect1d(fx, ex)
-    if both.size:
-        raise SitingError(
-            f"candidates {_first(both)} are both fixed open and excluded",
-            fix="remove them from either fixed or excluded",
-        )
-    allowed = np.ones(m, dtype=bool)
-    allowed[ex] = False
-    keep = np.flatnonzero(allowed).astype(np.int64)
-    if keep.size == 0:
-        raise SitingError(f"all {m} candidates are excluded", fix="exclude fewer candidates")
-    if p is not None:
-        if isinstance(p, bool) or not isinstance(p, int | np.integer) or p < 1:
-            raise InvalidValueError(
-                f"p is {p!r}; it must be a whole number of sites >= 1", fix="pass p=1 or more"
-            )
-        if p > keep.size:
-            raise SitingError(
-                f"p = {p} is larger than the {keep.size} candidates that may open "
-                f"({m} candidates, {ex.size} excluded)",
-                fix=f"pass p <= {keep.size}, or add candidates",
-            )
-        if fx.size > p:
-            raise SitingError(
-                f"{fx.size} candidates are fixed open but p = {p}",
-                fix=f"pass p >= {fx.size} (fixed sites count towards p)",
-            )
-    pos_in_keep = np.full(m, -1, dtype=np.int64)
-    pos_in_keep[keep] = np.arange(keep.size)
-    fixed_mask = np.zeros(keep.size, dtype=bool)
-    fixed_mask[pos_in_keep[fx]] = True
-    region = np.full(keep.size, -1, dtype=np.int64)
-    need = np.zeros(0, dtype=np.int64)
-    labels: list[Any] = []
-    if regions is not None:
-        if isinstance(min_per_region, bool) or min_per_region < 0:
-            raise InvalidValueError(
-                f"min_per_region is {min_per_region!r}; it must be a whole number >= 0",
-                fix="pass min_per_region=1 for one market per region",
-            )
-        cand = np.asarray(regions.candidates, dtype=object).ravel()
-        if cand.size != m:
-            raise InvalidValueError(
-                f"regions.candidates has {cand.size} labels but there are {m} candidates",
-                fix="pass one region label per candidate column (None for none)",
-            )
-
-        def _valid(v: Any) -> bool:
-            return v is not None and v == v and v != ""
-
-        if regions.demand is not None:
-            dem = np.asarray(regions.demand, dtype=object).ravel()
-            if dem.size != n:
-                raise InvalidValueError(
-                    f"regions.demand has {dem.size} labels but there are {n} demand rows",
-                    fix="pass one region label per demand row",
-                )
-            required = sorted(
-                {v for v, wi in zip(dem.tolist(), w.tolist(), strict=True) if _valid(v) and wi > 0},
-                key=str,
-            )
-        else:
-            required = sorted({v for v in cand.tolist() if _valid(v)}, key=str)
-        labels = required
-        code = {lab: i for i, lab in enumerate(labels)}
-        all_codes = np.array([code.get(v, -1) if _valid(v) else -1 for v in cand.tolist()])
-        region = all_codes[keep].astype(np.int64)
-        need = np.full(len(labels), int(min_per_region), dtype=np.int64)
-        have = np.bincount(region[region >= 0], minlength=len(labels))
-        short = [labels[i] for i in np.flatnonzero(have < need)]
-        if short:
-            raise SitingError(
-                f"{len(short)} regions must get {min_per_region} site(s) but have fewer "
-                f"allowed candidates: {', '.join(map(str, short[:_SHOW]))}",
-                fix="add candidate sites in those regions or stop excluding them",
-            )
-        if p is not None:
-            at_least = int(
-                np.maximum(
-                    need, np.bincount(region[fixed_mask & (region >= 0)], minlength=len(labels))
-                ).sum()
-                + (fixed_mask & (region < 0)).sum()
-            )
-            if at_least > p:
-                raise SitingError(
-                    f"the region minimums and fixed sites need {at_least} sites but p = {p}",
-                    fix=f"pass p >= {at_least} or lower min_per_region",
-                )
-    return _Setup(keep, fixed_mask, region, need, labels)
-
-
-def _groups(
-    groups: ArrayLike | None, floors: ArrayLike | None, n: int
-) -> tuple[NDArray[np.float64] | None, NDArray[np.float64] | None]:
-    if groups is None and floors is None:
-        return None, None
-    if groups is None or floors is None:
-        raise InvalidValueError(
-            "groups and floors go together; only one was given",
-            fix="pass groups (demand × k weights) and floors (k fractions) together",
-        )
-    g = np.asarray(groups, dtype=np.float64)
-    if g.ndim == 1:
-        g = g[:, None]
-    f = np.asarray(floors, dtype=np.float64).ravel()
-    if g.shape[0] != n or g.shape[1] != f.size:
-        raise InvalidValueError(
-            f"groups has shape {g.shape} and floors {f.size} values; expected ({n}, k) and k",
-            fix="pass one row of group weights per demand row and one floor per group column",
-        )
-    if not np.isfinite(g).all() or (g < 0).any():
-        raise InvalidValueError(
-            "groups holds negative, NaN or infinite weights",
-            fix="give every demand row a finite group weight >= 0",
-        )
-    if not np.isfinite(f).all() or (f < 0).any() or (f > 1).any():
-        raise InvalidValueError(
-            f"floors must be fractions in [0, 1]; found {f.tolist()}",
-            fix="pass e.g. floors=[0.8] for 80 % of the group covered",
-        )
-    return g, f * g.sum(axis=0)
-
-
-def _check_floors(
-    g: NDArray[np.float64], floor_w: NDArray[np.float64], coverable: NDArray[np.bool_]
-) -> None:
-    reach = g[coverable].sum(axis=0)
-    total = g.sum(axis=0)
-    for k in np.flatnonzero(reach < floor_w - 1e-9 * np.maximum(total, 1)):
-        rows = np.flatnonzero(~coverable & (g[:, k] > 0))
-        raise SitingError(
-            f"group {k} needs {floor_w[k] / total[k]:.1%} of its weight covered but no "
-            f"allowed candidate covers {rows.size} of its demand rows ({_first(rows)}), so at "
-            f"most {reach[k] / total[k]:.1%} can be",
-            fix=f"lower floors[{k}] to <= {reach[k] / total[k]:.4f} or add candidates "
-            "near those rows",
-        )
-
-
 def _solver_name(solver: str, key: str) -> str:
     if solver not in ("auto", "highs", "cbc", "heuristic"):
         raise InvalidValueError(
             f"solver is {solver!r}", fix="pass 'auto', 'highs', 'cbc' or 'heuristic'"
         )
     return AUTO_SOLVER[key] if solver == "auto" else solver
-
-
-def _check_time(time_limit_s: float) -> None:
-    if not (time_limit_s > 0 and np.isfinite(time_limit_s)):
-        raise InvalidValueError(
-            f"time_limit_s is {time_limit_s}", fix="pass a positive number of seconds"
-        )
-
-
-def _merge_rows(A: sp.csr_matrix) -> tuple[sp.csr_matrix, NDArray[np.int64]]:
-    """Distinct row patterns of a boolean csr matrix and each row's pattern index."""
-    seen: dict[bytes, int] = {}
-    inverse = np.empty(A.shape[0], dtype=np.int64)
-    first: list[int] = []
-    ind, ptr = A.indices, A.indptr
-    for i in range(A.shape[0]):
-        key = ind[ptr[i] : ptr[i + 1]].tobytes()
-        k = seen.get(key)
-        if k is None:
-            k = seen[key] = len(first)
-            first.append(i)
-        inverse[i] = k
-    return A[np.asarray(first, dtype=np.int64)], inverse
 
 
 def _gap(objective: float, bound: float) -> float:
@@ -565,43 +309,6 @@ def _finish(
 
 
 # ----------------------------------------------------------------------------- cover models
-
-
-@dataclass
-class _Cover:
-    """A cover problem reduced to allowed candidates and distinct coverable rows."""
-
-    A: sp.csr_matrix  # distinct coverable rows × allowed candidates
-    W: NDArray[np.float64]  # merged weights
-    G: NDArray[np.float64] | None  # merged groups
-    inverse: NDArray[np.int64]  # original row -> merged row (-1: uncoverable or weight 0)
-    coverable: NDArray[np.bool_]  # per original row
-
-
-def _reduce_cover(
-    cov: sp.csr_matrix,
-    w: NDArray[np.float64],
-    g: NDArray[np.float64] | None,
-    keep: NDArray[np.int64],
-    *,
-    keep_zero_weight: bool = False,
-) -> _Cover:
-    A = cov[:, keep]
-    A.eliminate_zeros()
-    coverable = np.diff(A.indptr) > 0
-    use = coverable & ((w > 0) | keep_zero_weight)
-    rows = np.flatnonzero(use)
-    sub = A[rows]
-    merged, inv = _merge_rows(sub)
-    W = np.bincount(inv, weights=w[rows], minlength=merged.shape[0])
-    G = None
-    if g is not None:
-        G = np.zeros((merged.shape[0], g.shape[1]))
-        np.add.at(G, inv, g[rows])
-    inverse = np.full(cov.shape[0], -1, dtype=np.int64)
-    inverse[rows] = inv
-    merged = sp.csr_matrix(merged, dtype=np.float64)
-    return _Cover(merged, W.astype(np.float64), G, inverse, coverable)
 
 
 def _side_rows(
@@ -819,38 +526,6 @@ def mclp(
             time.perf_counter() - t0,
         )
     return _mclp_capacitated(cov, w, red, setup, cap, floor_w, p, name, time_limit_s, t0)
-
-
-def _capacity(capacity: ArrayLike | None, m: int) -> NDArray[np.float64] | None:
-    if capacity is None:
-        return None
-    c = np.asarray(capacity, dtype=np.float64).ravel()
-    if c.size != m:
-        raise InvalidValueError(
-            f"capacity has {c.size} values but there are {m} candidates",
-            fix="pass one capacity per candidate column",
-        )
-    bad = np.flatnonzero(~np.isfinite(c) | (c < 0))
-    if bad.size:
-        raise InvalidValueError(
-            f"capacity holds negative, NaN or infinite values (candidates {_first(bad)})",
-            fix="give every candidate a finite capacity >= 0",
-        )
-    return c
-
-
-def _warn_uncoverable(coverable: NDArray[np.bool_], w: NDArray[np.float64], model: str) -> None:
-    rows = np.flatnonzero(~coverable & (w > 0))
-    if rows.size:
-        log.warning(
-            "%s: %d demand rows (weight %.6g of %.6g) are covered by no allowed candidate "
-            "(rows %s); they stay uncovered",
-            model,
-            rows.size,
-            w[rows].sum(),
-            w.sum(),
-            _first(rows),
-        )
 
 
 def _raise_if_infeasible(out: MipOutcome | None, h_ok: bool, model: str, p: int | None) -> None:
@@ -1121,58 +796,16 @@ def lscp(
         target_w = target * reach
         _warn_uncoverable(red.coverable, w, "lscp")
     full = target_w >= reach * (1 - 1e-12)
-    mk = setup.keep.size
-    nr = red.A.shape[0]
-    rules = setup.rules()
-    csc = sp.csc_matrix(red.A)
-    open_h = heur.lscp_greedy(csc, red.W, target_w, rules, full=full, groups=red.G, floor_w=floor_w)
-    h_cov = np.diff(red.A[:, np.flatnonzero(open_h)].indptr) > 0
-    h_obj = float(open_h.sum())
-    t_h = time.perf_counter() - t0
-    mats, lo, hi = _side_rows(setup, mk + (0 if full and red.G is None else nr), None)
     if full and red.G is None:
-        A = sp.vstack([red.A, *mats], format="csr")
-        mip = MipModel(
-            c=np.ones(mk),
-            A=A,
-            row_lo=np.concatenate([np.ones(nr), *lo]),
-            row_hi=np.concatenate([np.full(nr, np.inf), *hi]),
-            col_lo=setup.fixed.astype(np.float64),
-            col_hi=np.ones(mk),
-            integer=np.ones(mk, dtype=bool),
-        )
-        start = open_h.astype(np.float64)
+        open_red, h_obj, out, t_h, low = _lscp_full(red.A, setup, name, time_limit_s, t0)
+        use_mip = out is not None and out.x is not None
+        mip_obj = float(open_red.sum())
     else:
-        link = sp.hstack([-red.A, sp.identity(nr, format="csr")], format="csr")
-        tgt = sp.csr_matrix(np.concatenate([np.zeros(mk), red.W])[None, :])
-        extra = [tgt]
-        elo = [np.array([target_w * (1 - 1e-12)])]
-        ehi = [np.array([np.inf])]
-        if red.G is not None and floor_w is not None:
-            extra.append(
-                sp.hstack(
-                    [sp.csr_matrix((red.G.shape[1], mk)), sp.csr_matrix(red.G.T)], format="csr"
-                )
-            )
-            elo.append(floor_w * (1 - 1e-12))
-            ehi.append(np.full(floor_w.size, np.inf))
-        A = sp.vstack([link, *extra, *mats], format="csr")
-        mip = MipModel(
-            c=np.concatenate([np.ones(mk), np.zeros(nr)]),
-            A=A,
-            row_lo=np.concatenate([np.full(nr, -np.inf), *elo, *lo]),
-            row_hi=np.concatenate([np.zeros(nr), *ehi, *hi]),
-            col_lo=np.concatenate(
-                [setup.fixed.astype(np.float64), np.ones(nr) if full else np.zeros(nr)]
-            ),
-            col_hi=np.ones(mk + nr),
-            integer=np.concatenate([np.ones(mk, dtype=bool), np.zeros(nr, dtype=bool)]),
+        low = 0.0
+        open_red, h_obj, out, t_h, use_mip = _lscp_partial(
+            red, setup, target_w, full, floor_w, name, time_limit_s, t0
         )
-        start = np.concatenate([open_h.astype(np.float64), h_cov.astype(np.float64)])
-    out = _run(mip, solver=name, time_limit_s=time_limit_s, start=start)
-    use_mip = out is not None and out.x is not None and float((out.x[:mk] > 0.5).sum()) <= h_obj
-    open_red = out.x[:mk] > 0.5 if (use_mip and out is not None and out.x is not None) else open_h
-    mip_obj = float(open_red.sum())
+        mip_obj = float(open_red.sum())
     objective, bound, status, solver_used, solve_s = _finish(
         model="lscp",
         sense=1,
@@ -1182,6 +815,11 @@ def lscp(
         use_mip=use_mip,
         solver=name,
     )
+    if out is not None or (name != "heuristic" and low >= objective):
+        bound = max(bound, low) if np.isfinite(bound) else low
+        solver_used = name
+        if objective <= bound + 1e-9:  # proven by the reductions or the bound
+            status = "optimal"
     if np.isfinite(bound):
         bound = float(np.ceil(bound - 1e-6))  # a count of sites
     open_orig = np.zeros(m, dtype=bool)
@@ -1204,6 +842,118 @@ def lscp(
         t_h,
         time.perf_counter() - t0,
     )
+
+
+def _lscp_full(
+    A: sp.csr_matrix, setup: _Setup, name: str, time_limit_s: float, t0: float
+) -> tuple[NDArray[np.bool_], float, MipOutcome | None, float, float]:
+    """Cover every row: reductions, greedy + local search on the core, then the core MIP.
+
+    Returns the open mask (allowed candidates), the heuristic's count, the MIP outcome
+    (None when skipped), the heuristic seconds and a lower bound from the reductions
+    (opened columns + rows of the core no two of which share a column).
+    """
+    mk = setup.keep.size
+    rules = setup.rules()
+    droppable = setup.region < 0  # region minimums may need dominated columns
+    alive, state = heur.reduce_set_cover(A, rules, droppable=droppable)
+    forced = state == 1
+    cols = np.flatnonzero(state == 0)
+    core = sp.csr_matrix(A[np.flatnonzero(alive)][:, cols])
+    have = rules.region_counts(forced)
+    rc = heur.Rules(
+        np.zeros(cols.size, dtype=bool), setup.region[cols], np.maximum(setup.need - have, 0)
+    )
+    log.info(
+        "lscp: reductions left %d of %d rows and %d of %d candidates (%d opened, %d dropped)",
+        core.shape[0],
+        A.shape[0],
+        cols.size,
+        mk,
+        int(forced.sum()),
+        int((state == -1).sum()),
+    )
+    nr = core.shape[0]
+    g = heur.lscp_greedy(sp.csc_matrix(core), np.ones(nr), float(nr), rc, full=True)
+    g = heur.lscp_local_search(core, g, rc, time_limit_s=max(1.0, 0.25 * time_limit_s))
+    open_h = forced.copy()
+    open_h[cols[g]] = True
+    h_obj = float(open_h.sum())
+    low = float(forced.sum()) + float(heur.disjoint_rows(core))
+    low = max(low, float(forced.sum() + rc.need.sum()))
+    t_h = time.perf_counter() - t0
+    if name == "heuristic" or h_obj <= low or cols.size == 0:
+        return open_h, h_obj, None, t_h, low
+    core_setup = _Setup(cols, rc.fixed, rc.region, rc.need, setup.labels)
+    mats, lo, hi = _side_rows(core_setup, cols.size, None)
+    mip = MipModel(
+        c=np.ones(cols.size),
+        A=sp.vstack([core, *mats], format="csr"),
+        row_lo=np.concatenate([np.ones(nr), *lo]),
+        row_hi=np.concatenate([np.full(nr, np.inf), *hi]),
+        col_lo=np.zeros(cols.size),
+        col_hi=np.ones(cols.size),
+        integer=np.ones(cols.size, dtype=bool),
+        offset=float(forced.sum()),
+    )
+    out = _run(mip, solver=name, time_limit_s=time_limit_s, start=g.astype(np.float64))
+    if out is not None and out.x is not None and out.objective < h_obj - 0.5:
+        open_m = forced.copy()
+        open_m[cols[out.x > 0.5]] = True
+        return open_m, h_obj, out, t_h, low
+    if out is not None:  # keep the heuristic cover; the outcome still gives the bound
+        out = MipOutcome(None, out.objective, out.bound, out.status, out.solver, out.seconds)
+    return open_h, h_obj, out, t_h, low
+
+
+def _lscp_partial(
+    red: _Cover,
+    setup: _Setup,
+    target_w: float,
+    full: bool,
+    floor_w: NDArray[np.float64] | None,
+    name: str,
+    time_limit_s: float,
+    t0: float,
+) -> tuple[NDArray[np.bool_], float, MipOutcome | None, float, bool]:
+    """A weight target or group floors: greedy, then the MIP with coverage variables."""
+    mk = setup.keep.size
+    nr = red.A.shape[0]
+    rules = setup.rules()
+    csc = sp.csc_matrix(red.A)
+    open_h = heur.lscp_greedy(csc, red.W, target_w, rules, full=full, groups=red.G, floor_w=floor_w)
+    h_cov = np.diff(red.A[:, np.flatnonzero(open_h)].indptr) > 0
+    h_obj = float(open_h.sum())
+    t_h = time.perf_counter() - t0
+    mats, lo, hi = _side_rows(setup, mk + nr, None)
+    link = sp.hstack([-red.A, sp.identity(nr, format="csr")], format="csr")
+    tgt = sp.csr_matrix(np.concatenate([np.zeros(mk), red.W])[None, :])
+    extra = [tgt]
+    elo = [np.array([target_w * (1 - 1e-12)])]
+    ehi = [np.array([np.inf])]
+    if red.G is not None and floor_w is not None:
+        extra.append(
+            sp.hstack([sp.csr_matrix((red.G.shape[1], mk)), sp.csr_matrix(red.G.T)], format="csr")
+        )
+        elo.append(floor_w * (1 - 1e-12))
+        ehi.append(np.full(floor_w.size, np.inf))
+    A = sp.vstack([link, *extra, *mats], format="csr")
+    mip = MipModel(
+        c=np.concatenate([np.ones(mk), np.zeros(nr)]),
+        A=A,
+        row_lo=np.concatenate([np.full(nr, -np.inf), *elo, *lo]),
+        row_hi=np.concatenate([np.zeros(nr), *ehi, *hi]),
+        col_lo=np.concatenate(
+            [setup.fixed.astype(np.float64), np.ones(nr) if full else np.zeros(nr)]
+        ),
+        col_hi=np.ones(mk + nr),
+        integer=np.concatenate([np.ones(mk, dtype=bool), np.zeros(nr, dtype=bool)]),
+    )
+    start = np.concatenate([open_h.astype(np.float64), h_cov.astype(np.float64)])
+    out = _run(mip, solver=name, time_limit_s=time_limit_s, start=start)
+    use_mip = out is not None and out.x is not None and float((out.x[:mk] > 0.5).sum()) <= h_obj
+    open_red = out.x[:mk] > 0.5 if (use_mip and out is not None and out.x is not None) else open_h
+    return open_red, h_obj, out, t_h, use_mip
 
 
 # ----------------------------------------------------------------------------- p-median
@@ -1432,6 +1182,20 @@ def p_median(
         h_ok = lp.x is not None and lp.status == "optimal"
         h_obj = lp.objective if h_ok else float("nan")
         h_x = lp.x if h_ok else None
+    low = float("-inf")
+    if name != "heuristic" and h_ok:
+        low = median_lagrangian_bound(
+            A[act],
+            w[act],
+            p,
+            fixed=setup.fixed,
+            region=setup.region,
+            need=setup.need,
+            penalty=pen[act] if use_u else None,
+            upper=h_obj,
+            start=(w * d1_h)[act],
+            time_limit_s=max(1.0, 0.25 * time_limit_s),
+        )
     t_h = time.perf_counter() - t0
     out = _run(build(None), solver=name, time_limit_s=time_limit_s, start=h_x if h_ok else None)
     if out is not None and out.status == "infeasible" and not h_ok:
@@ -1456,6 +1220,10 @@ def p_median(
         use_mip=use_mip,
         solver=name,
     )
+    if out is not None and np.isfinite(low) and status != "infeasible":
+        bound = max(bound, low) if np.isfinite(bound) else low
+        if objective - bound <= MIP_REL_GAP * max(1.0, abs(objective)):
+            status = "optimal"  # proven by the Lagrangian bound
     open_red = x[:mk] > 0.5 if x is not None else open_h
     open_orig = np.zeros(m, dtype=bool)
     open_orig[keep[open_red]] = True
