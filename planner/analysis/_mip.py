@@ -14,11 +14,15 @@ relative gap :data:`MIP_REL_GAP`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import re
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,6 +141,25 @@ def solve_mip(
     raise ValueError(f"unknown solver {solver!r}")
 
 
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Send the process's C-level standard output to /dev/null for the block."""
+    try:
+        sys.stdout.flush()
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no real file descriptor (e.g. a notebook)
+        yield
+        return
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
 def _solve_highs(
     model: MipModel, *, time_limit_s: float, start: NDArray[np.float64] | None
 ) -> MipOutcome:
@@ -150,7 +173,8 @@ def _solve_highs(
     n_rows, n_cols = model.shape
     A = sp.csc_matrix(model.A)
     A.sort_indices()
-    h = highspy.Highs()
+    with _quiet_stdout():  # HiGHS prints a banner from C++ before options can silence it
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit_s))
     h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
