@@ -159,3 +159,28 @@ def test_county_without_candidate_is_an_error() -> None:
             units=_units(),
             rules=rule,
         )
+
+
+def test_nearest_existing_market_uses_the_fastest_mode() -> None:
+    cells = _cells()
+    markets = _pts([0.0], market_id=["M0"], tier=["station"])
+    walk = _walk()
+    x = np.arange(N) * 1000.0
+    u = list(range(N - 1)) + list(range(1, N))
+    v = list(range(1, N)) + list(range(N - 1))
+    ebike = TravelGraph.from_edges(
+        "ebike", np.arange(N), x, np.zeros(N), u, v, np.full(len(u), 240.0), crs=UTM
+    )
+    rule = {"station": TierRule("station", 4.0, ("walk", "ebike"))}  # 1 km by e-bike
+    plan = make_plan(
+        cells,
+        markets,
+        {"walk": walk, "ebike": ebike},
+        {"station": _cands([9])},
+        rules=rule,
+        target_share={"station": 0.1},
+        min_new_demand={"station": 0.0},
+    )
+    # C9 is 9 km from M0: 90 min on foot (beyond the hour), 36 min by e-bike (240 s/km)
+    assert plan.sites["nearest_market"].tolist() == ["M0"]
+    assert plan.sites["nearest_market_min"].tolist() == [pytest.approx(36.0)]

@@ -201,12 +201,12 @@ def _site_reasons(
         out[f"new_{g}"] = np.bincount(
             assign[assign >= 0], weights=gw[assign >= 0], minlength=n_sites
         )
-    modes = []
+    reach = []
     for j in range(n_sites):
         rows = np.flatnonzero(assign == j)
         ms = [m for m, mat in by_mode.items() if len(rows) and mat[rows][:, [j]].nnz > 0]
-        modes.append("/".join(ms))
-    out["modes"] = modes
+        reach.append("/".join(ms))
+    out["modes"] = reach
     out["nearest_market"], out["nearest_market_min"] = _nearest_existing(
         out, existing, graphs, modes, fallback
     )
