@@ -312,8 +312,20 @@ def coverage(
             continue
         g, first = _graph_of(graphs, m)
         snaps[m] = snap_points(
-            out, g, what="demand cells", first_nodes=first, max_snap_m=settings.MAX_SNAP_DEMAND_M
+            out,
+            g,
+            what="demand cells",
+            first_nodes=first,
+            max_snap_m=settings.MAX_SNAP_DEMAND_M,
+            quiet=True,
         )
+        if snaps[m].n_unreachable:
+            lost = float(out[weight].to_numpy(dtype=float)[~snaps[m].reachable].sum())
+            notes.append(
+                f"{m}: {snaps[m].n_unreachable:,} of {len(out):,} demand cells (demand "
+                f"{lost:,.0f}) are more than {settings.MAX_SNAP_DEMAND_M:,.0f} m from the "
+                "network: unreachable by this mode"
+            )
     steps = [(t, m) for t, r in rules.items() for m in r.modes]
     bar = None
     if progress:
@@ -542,9 +554,14 @@ def access_matrix(
             continue
         g, first = _graph_of(graphs, m)
         sc = snap_points(
-            cells, g, what="demand cells", first_nodes=first, max_snap_m=settings.MAX_SNAP_DEMAND_M
+            cells,
+            g,
+            what="demand cells",
+            first_nodes=first,
+            max_snap_m=settings.MAX_SNAP_DEMAND_M,
+            quiet=True,
         )
-        ss = snap_points(sites, g, what="sites", first_nodes=first)
+        ss = snap_points(sites, g, what="sites", first_nodes=first, quiet=True)
         if not ss.reachable.any() or not sc.reachable.any():
             by_mode[m] = sp.csr_array(shape)
             continue

@@ -230,8 +230,8 @@ def _nearest_existing(
     for mode in modes:
         if mode in graphs:
             g, first = _graph_of(graphs, mode)
-            sm = snap_points(existing, g, what="markets", first_nodes=first)
-            ss = snap_points(sites, g, what="sites", first_nodes=first)
+            sm = snap_points(existing, g, what="markets", first_nodes=first, quiet=True)
+            ss = snap_points(sites, g, what="sites", first_nodes=first, quiet=True)
             res = nearest(g, sm.position, cutoff_s=3600.0, facility_offsets_s=sm.offset_s)
             t, fac = res.for_points(ss.position, ss.offset_s)
         elif fallback:

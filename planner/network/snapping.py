@@ -63,6 +63,7 @@ def snap_points(
     walk_speed_kmh: float = settings.WALK_SPEED_KMH,
     what: str = "points",
     first_nodes: int | None = None,
+    quiet: bool = False,
 ) -> Snapped:
     """Snap points to the nearest node of ``graph``.
 
@@ -81,6 +82,9 @@ def snap_points(
     first_nodes
         Snap only to the first ``first_nodes`` nodes: in a bus graph these are the walk
         nodes (nobody starts a trip on board a bus).
+    quiet
+        Log the unreachable count at INFO instead of WARNING (for callers that report it
+        themselves, e.g. in :attr:`planner.analysis.coverage.Coverage.notes`).
     """
     geoms = points.geometry if isinstance(points, gpd.GeoDataFrame) else points
     if graph.crs is not None and geoms.crs is not None and CRS(geoms.crs) != CRS(graph.crs):
@@ -112,7 +116,8 @@ def snap_points(
         position=position, distance_m=distance, offset_s=offset, max_snap_m=max_snap_m
     )
     if snapped.n_unreachable:
-        log.warning(
+        log.log(
+            logging.INFO if quiet else logging.WARNING,
             "%d of %d %s are more than %.0f m from the %s network (or have no geometry): "
             "unreachable by %s",
             snapped.n_unreachable,
