@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test install clean bench
+.PHONY: demo test install clean bench browser-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,23 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/planner demo
 
-test: $(STAMP)
+# Headless Chromium and CJK fonts for the browser tests (tests/test_public_site.py): installed
+# with apt-get when missing and running as root (CI, the dev machine); otherwise those tests
+# skip with a reason.
+browser-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing=" chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing$$missing for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else \
+	  echo "note: $$missing not installed and not root: browser tests will be skipped" \
+	       "(sudo apt-get install chromium fonts-noto-cjk)"; \
+	fi
+
+test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

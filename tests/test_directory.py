@@ -1,0 +1,455 @@
+"""Tests of planner.publish.directory: public directory exports and the 求人倍率 tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import prcoords
+import pytest
+from shapely.geometry import Point, box
+
+from planner.demo import write_demo_inputs
+from planner.errors import (
+    ColumnError,
+    CRSError,
+    DuplicateIdError,
+    GeometryError,
+    HoursError,
+    InputFileError,
+    InvalidValueError,
+)
+from planner.io.markets import read_markets
+from planner.io.worklogs import read_work_logs
+from planner.publish.directory import (
+    PUBLIC_FIELDS,
+    directory_table,
+    export_directory,
+    job_ratio_by_month,
+    job_ratio_chart_svg,
+    job_ratio_table,
+    wage_by_trade,
+)
+
+ID_NUMBER = "370102199001011234"
+SEEKER_PHONE = "13812345678"
+STAFF_NAME = "王建国"
+
+
+@pytest.fixture(scope="module")
+def demo_files(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return write_demo_inputs(tmp_path_factory.mktemp("demo"), scale=0.3)
+
+
+@pytest.fixture(scope="module")
+def demo_markets(demo_files: Any) -> gpd.GeoDataFrame:
+    return read_markets(demo_files.markets)
+
+
+def _private(markets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The demo markets with personal columns a careless export would leak."""
+    m = markets.copy()
+    m["负责人"] = STAFF_NAME
+    m["身份证号"] = ID_NUMBER
+    m["求职者电话"] = SEEKER_PHONE
+    m["operator"] = "示范县人社局（内部）"
+    m["remark"] = f"联系人 {STAFF_NAME}"
+    m["staff"] = 7
+    return m
+
+
+def _csv(path: Path) -> list[dict[str, str]]:
+    """Read a CSV as Excel does: the BOM says UTF-8."""
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(raw[3:].decode("utf-8"))))
+
+
+# --------------------------------------------------------------------------------------
+# The public directory
+# --------------------------------------------------------------------------------------
+
+
+def test_private_columns_reach_no_output(demo_markets: gpd.GeoDataFrame, tmp_path: Path) -> None:
+    logs = pd.DataFrame(
+        {
+            "month": ["2024-01"],
+            "market_id": ["SF-LG-001"],
+            "industry": ["建筑装修"],
+            "postings": [3],
+            "seekers": [2],
+        }
+    )
+    paths = export_directory(_private(demo_markets), tmp_path / "out", work_logs=logs)
+    assert set(paths) == {
+        "csv",
+        "geojson",
+        "json",
+        "job_ratio_csv",
+        "job_ratio_month_csv",
+        "wages_csv",
+        "chart_svg",
+        "html",
+    }
+    for p in (tmp_path / "out").rglob("*"):
+        if p.is_file():
+            text = p.read_bytes().decode("utf-8-sig")
+            for secret in (
+                ID_NUMBER,
+                SEEKER_PHONE,
+                STAFF_NAME,
+                "负责人",
+                "身份证",
+                "求职者电话",
+                "内部",
+            ):
+                assert secret not in text, (p.name, secret)
+    header = next(csv.reader(io.StringIO(paths["csv"].read_text(encoding="utf-8-sig"))))
+    assert header == list(PUBLIC_FIELDS.values())
+
+
+def test_csv_opens_with_chinese_headers_like_excel(
+    demo_markets: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    paths = export_directory(demo_markets, tmp_path)
+    rows = _csv(paths["csv"])
+    assert list(rows[0]) == list(PUBLIC_FIELDS.values())
+    assert [r["编号"] for r in rows] == list(demo_markets["market_id"])
+    r3 = rows[2]
+    assert r3["名称"] == "东城第1社区零工驿站"
+    assert r3["类型"] == "零工服务站点"
+    assert r3["状态"] == "运营中"
+    assert r3["开放时间"] == "每日06:00-11:00"
+    assert r3["开放时间(规范)"] == "每天 06:00-11:00"
+    assert r3["开放时间(OSM)"] == "Mo-Su 06:00-11:00"
+    assert r3["工种"] == "保洁、家政、搬运"
+    assert r3["联系电话"] == "0539-5550103"
+    # 便民设施 休息区、饮水、充电、卫生间、遮阳棚: 休息区 is a waiting room; 充电 names neither
+    # e-bike nor phone charging, so both stay 否.
+    assert (r3["候工室"], r3["饮水"], r3["停车"], r3["手机充电"], r3["电动车充电"]) == (
+        "是",
+        "是",
+        "否",
+        "否",
+        "否",
+    )
+    # pandas reading with the BOM-aware codec sees the same headers.
+    df = pd.read_csv(paths["csv"], encoding="utf-8-sig", dtype=str)
+    assert list(df.columns) == list(PUBLIC_FIELDS.values())
+    assert paths["csv"].read_bytes().count(b"\r\n") == len(rows) + 1
+
+
+def test_coordinates_match_an_independent_gcj02_implementation(
+    demo_files: Any, demo_markets: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    """The demo file gives GCJ-02; prcoords (another implementation) recovers WGS-84."""
+    given = pd.read_csv(demo_files.markets, encoding="utf-8-sig", dtype=str)
+    rows = _csv(export_directory(demo_markets, tmp_path)["csv"])
+    for g, r in zip(given.itertuples(), rows, strict=True):
+        assert g.坐标系 == "GCJ-02"
+        lat_w, lon_w = prcoords.gcj_wgs_bored(prcoords.Coords(float(g.纬度), float(g.经度)))
+        assert float(r["经度(WGS-84)"]) == pytest.approx(lon_w, abs=2e-6)
+        assert float(r["纬度(WGS-84)"]) == pytest.approx(lat_w, abs=2e-6)
+        assert float(r["经度(GCJ-02/高德)"]) == pytest.approx(float(g.经度), abs=2e-6)
+        assert float(r["纬度(GCJ-02/高德)"]) == pytest.approx(float(g.纬度), abs=2e-6)
+
+
+def test_geojson_is_rfc7946_and_json_holds_the_schedule(
+    demo_markets: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    m = demo_markets.copy()
+    m.loc[5, "geometry"] = None  # a market without coordinates stays in the directory
+    paths = export_directory(m, tmp_path)
+    gj = json.loads(paths["geojson"].read_text(encoding="utf-8"))
+    assert gj["type"] == "FeatureCollection" and "crs" not in gj
+    feats = gj["features"]
+    assert [f["id"] for f in feats] == list(m["market_id"])
+    assert feats[5]["geometry"] is None
+    wgs = demo_markets.to_crs(4326).geometry
+    lon, lat = feats[0]["geometry"]["coordinates"]
+    assert (lon, lat) == pytest.approx((wgs.iloc[0].x, wgs.iloc[0].y), abs=1e-6)
+    assert "lon" not in feats[0]["properties"]
+    data = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert data["count"] == len(m) and data["fields"] == PUBLIC_FIELDS
+    by_id = {r["market_id"]: r for r in data["markets"]}
+    # 周一至周六 05:30-11:30 by hand: 330-690 min Monday to Saturday, closed Sunday.
+    assert by_id["SF-LG-002"]["schedule"] == {
+        "week": [[[330, 690]]] * 6 + [[]],
+        "holidays_closed": False,
+    }
+    assert by_id["SF-LG-006"]["lon"] is None and by_id["SF-LG-006"]["lat"] is None
+    assert by_id["SF-LG-001"]["occupations"][:2] == ["瓦工", "木工"]
+
+
+def test_overnight_hours_and_hand_built_frame() -> None:
+    m = gpd.GeoDataFrame(
+        {"name": ["夜市驿站"], "hours": ["周五 22:00-02:00"], "tier": ["零工服务站点"]},
+        geometry=[Point(500000, 4000000)],
+        crs=32650,
+    )
+    t = directory_table(m)
+    assert t.loc[0, "schedule"]["week"][4] == [[1320, 1560]]  # 22:00 → 26:00 on Friday
+    assert t.loc[0, "market_id"] == "M0001"
+    assert t.loc[0, "tier"] == "零工服务站点" and t.loc[0, "tier_code"] == "station"
+    # UTM 50N easting 500 000 is the central meridian 117°E.
+    assert t.loc[0, "lon"] == pytest.approx(117.0, abs=1e-6)
+
+
+def test_writes_atomically_and_refuses_foreign_files(
+    demo_markets: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    first = export_directory(demo_markets, out)
+    before = first["csv"].read_bytes()
+    again = export_directory(demo_markets, out)  # planner's own files are replaced
+    assert again["csv"].read_bytes() == before  # deterministic, byte for byte
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+    first["json"].write_text("edited by hand", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"directory\.json.*not written by planner"):
+        export_directory(demo_markets, out)
+    assert first["json"].read_text(encoding="utf-8") == "edited by hand"
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "directory.csv").write_text("名称\n真实名录\n", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"directory\.csv.*refusing to overwrite"):
+        export_directory(demo_markets, other)
+    assert (other / "directory.csv").read_text(encoding="utf-8") == "名称\n真实名录\n"
+
+
+def test_refuses_to_write_over_an_input(demo_markets: gpd.GeoDataFrame, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    export_directory(demo_markets, out)
+    with pytest.raises(InputFileError, match=r"directory\.csv.*input file.*Fix: choose an output"):
+        export_directory(demo_markets, out, inputs=[out / "directory.csv"])
+
+
+def _one(**cols: Any) -> gpd.GeoDataFrame:
+    base: dict[str, Any] = {"market_id": ["A"], "name": ["甲市场"], "hours": ["每天 5:00-11:00"]}
+    base.update(cols)
+    return gpd.GeoDataFrame(base, geometry=[Point(118.6, 36.2)], crs=4326)
+
+
+@pytest.mark.parametrize(
+    ("markets", "error", "match"),
+    [
+        (
+            pd.DataFrame({"name": ["甲"]}),
+            InvalidValueError,
+            r"must be a GeoDataFrame.*read_markets",
+        ),
+        (
+            gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[Point(0, 0)], crs=4326),
+            ColumnError,
+            r"no 'name' column",
+        ),
+        (
+            gpd.GeoDataFrame({"name": ["甲"]}, geometry=[Point(118, 36)]),
+            CRSError,
+            r"no CRS.*set_crs",
+        ),
+        (_one().iloc[0:0], InvalidValueError, r"empty.*nothing to publish"),
+        (_one(name=[None]), InvalidValueError, r"column 'name'.*no name.*Fix: fill in"),
+        (_one(tier=["超级市场"]), InvalidValueError, r"'A'.*unknown tier '超级市场'"),
+        (_one(status=["maybe"]), InvalidValueError, r"unknown status 'maybe'"),
+        (_one(hours=["看心情"]), HoursError, r"column 'hours'.*market 'A'"),
+        (_one(opening_hours=["每天"]), InvalidValueError, r"'opening_hours' holds a str"),
+    ],
+)
+def test_bad_markets(markets: Any, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        directory_table(markets)
+
+
+def test_bad_markets_duplicate_id_and_polygon() -> None:
+    two = gpd.GeoDataFrame(
+        {"market_id": ["A", "A"], "name": ["甲", "乙"]},
+        geometry=[Point(118.6, 36.2), Point(118.7, 36.2)],
+        crs=4326,
+    )
+    with pytest.raises(DuplicateIdError, match=r"market id 'A' appears 2 times"):
+        directory_table(two)
+    poly = gpd.GeoDataFrame(
+        {"market_id": ["A"], "name": ["甲"]}, geometry=[box(118, 36, 118.1, 36.1)], crs=4326
+    )
+    with pytest.raises(GeometryError, match=r"'A' '甲' has a Polygon geometry.*Fix: give"):
+        directory_table(poly)
+
+
+# --------------------------------------------------------------------------------------
+# 求人倍率 and 工资价位
+# --------------------------------------------------------------------------------------
+
+# A hand-made log. 2024-03: 建筑 at M1 30/20 and M2 10/20, 家政 at M1 5/0; 2024-04: 建筑 at
+# M1 12/8 with neither matches nor wage.
+LOG_CSV = (
+    "月份,市场编号,行业,岗位数,求职人数,达成意向,日工资中位数\n"
+    "2024-03,M1,建筑,30,20,12,300\n"
+    "2024-03,M1,家政,5,0,0,200\n"
+    "2024年3月,M2,建筑,10,20,8,280\n"
+    "2024-04,M1,建筑,12,8,,\n"
+)
+
+
+@pytest.fixture
+def hand_logs(tmp_path: Path) -> pd.DataFrame:
+    path = tmp_path / "logs.csv"
+    path.write_text(LOG_CSV, encoding="utf-8")
+    return read_work_logs(path)
+
+
+def test_job_ratio_table_by_hand(hand_logs: pd.DataFrame) -> None:
+    t = job_ratio_table(hand_logs)
+    assert list(zip(t["month"], t["market_id"], t["industry"], strict=True)) == [
+        ("2024-03", "M1", "家政"),
+        ("2024-03", "M1", "建筑"),
+        ("2024-03", "M2", "建筑"),
+        ("2024-04", "M1", "建筑"),
+    ]
+    ratio = t["job_to_applicant_ratio"].to_numpy()
+    assert np.isnan(ratio[0])  # 5 postings, nobody registered: undefined, not inf
+    assert ratio[1:].tolist() == [30 / 20, 10 / 20, 12 / 8]
+    assert t["matches"].tolist()[:3] == [0, 12, 8] and t["matches"].isna().tolist()[3]
+    assert t["wage_median_yuan_per_day"].tolist()[:3] == [200.0, 300.0, 280.0]
+
+
+def test_job_ratio_by_month_by_hand(hand_logs: pd.DataFrame) -> None:
+    t = job_ratio_by_month(hand_logs)
+    assert list(zip(t["month"], t["industry"], strict=True)) == [
+        ("2024-03", "家政"),
+        ("2024-03", "建筑"),
+        ("2024-03", "合计"),
+        ("2024-04", "建筑"),
+        ("2024-04", "合计"),
+    ]
+    assert t["postings"].tolist() == [5, 40, 45, 12, 12]
+    assert t["seekers"].tolist() == [0, 40, 40, 8, 8]
+    r = t["job_to_applicant_ratio"].tolist()
+    assert np.isnan(r[0]) and r[1:] == [1.0, 45 / 40, 1.5, 1.5]
+    assert t["matches"].tolist()[:3] == [0, 20, 20]
+    assert t["matches"].isna().tolist()[3:] == [True, True]
+
+
+def test_wage_by_trade_weighted_median_by_hand(
+    hand_logs: pd.DataFrame, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        w = wage_by_trade(hand_logs)
+    # 建筑 2024-03: wages 280 (10 postings) and 300 (30); half of 40 is reached at 300.
+    assert w.to_dict("records") == [
+        {
+            "month": "2024-03",
+            "industry": "家政",
+            "wage_median_yuan_per_day": 200.0,
+            "markets": 1,
+            "postings": 5,
+        },
+        {
+            "month": "2024-03",
+            "industry": "建筑",
+            "wage_median_yuan_per_day": 300.0,
+            "markets": 2,
+            "postings": 40,
+        },
+    ]
+    assert "1 month × industry pair(s) have no wage" in caplog.text
+
+
+def test_job_ratio_files_and_chart_by_hand(
+    hand_logs: pd.DataFrame, demo_markets: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    paths = export_directory(demo_markets, tmp_path, work_logs=hand_logs)
+    by_month = _csv(paths["job_ratio_month_csv"])
+    assert list(by_month[0]) == ["月份", "行业", "岗位数", "求职人数", "求人倍率", "达成意向"]
+    assert [r["求人倍率"] for r in by_month] == ["", "1.00", "1.13", "1.50", "1.50"]  # 45/40
+    by_market = _csv(paths["job_ratio_csv"])
+    assert by_market[1]["求人倍率"] == "1.50" and by_market[1]["日工资中位数(元/天)"] == "300"
+    assert by_market[3]["达成意向"] == "" and by_market[3]["日工资中位数(元/天)"] == ""
+    wages = _csv(paths["wages_csv"])
+    assert [(r["行业"], r["日工资中位数(元/天)"]) for r in wages] == [
+        ("家政", "200"),
+        ("建筑", "300"),
+    ]
+
+    svg = ET.fromstring(paths["chart_svg"].read_text(encoding="utf-8"))
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    total = [
+        (c.get("data-month"), c.get("data-value"), c.get("cy"))
+        for c in svg.iterfind(".//s:circle", ns)
+        if c.get("data-industry") == "合计"
+    ]
+    # y axis tops at 2.0 (1.5 × 1.1 rounded up to 0.5); plot 292 px high from y = 36:
+    # 1.125 → 36 + 292 × (1 − 1.125/2) = 163.75, 1.5 → 36 + 292 × 0.25 = 109.
+    assert total == [("2024-03", "1.13", "163.8"), ("2024-04", "1.50", "109.0")]
+    # 家政 has no ratio in any month: no point, no line.
+    assert not [c for c in svg.iterfind(".//s:circle", ns) if c.get("data-industry") == "家政"]
+    page = paths["html"].read_text(encoding="utf-8")
+    assert "<svg" in page and '<td class="num">1.13</td>' in page
+    assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_chart_escapes_industry_names() -> None:
+    logs = pd.DataFrame(
+        {
+            "month": ["2024-01"],
+            "market_id": ["M1"],
+            "industry": ["<script>x</script>"],
+            "postings": [1],
+            "seekers": [1],
+        }
+    )
+    svg = job_ratio_chart_svg(job_ratio_by_month(logs))
+    assert "<script>" not in svg and "&lt;script&gt;x&lt;/script&gt;" in svg
+    ET.fromstring(svg)  # well-formed
+
+
+@pytest.mark.parametrize(
+    ("logs", "error", "match"),
+    [
+        ([1, 2], InvalidValueError, r"work_logs must be a DataFrame"),
+        (pd.DataFrame({"month": ["2024-01"]}), ColumnError, r"no column 'market_id'"),
+        (
+            pd.DataFrame(columns=["month", "market_id", "industry", "postings", "seekers"]),
+            InvalidValueError,
+            r"work logs are empty",
+        ),
+        (
+            pd.DataFrame(
+                {
+                    "month": ["2024-01"],
+                    "market_id": ["M1"],
+                    "industry": ["合计"],
+                    "postings": [1],
+                    "seekers": [1],
+                }
+            ),
+            InvalidValueError,
+            r"column 'industry'.*named '合计'.*Fix: rename",
+        ),
+        (
+            pd.DataFrame(
+                {
+                    "month": ["2024-01"],
+                    "market_id": ["M1"],
+                    "industry": ["建筑"],
+                    "postings": [-1],
+                    "seekers": [1],
+                }
+            ),
+            InvalidValueError,
+            r"'postings' are missing, not numbers or negative",
+        ),
+    ],
+)
+def test_bad_work_logs(logs: Any, error: type, match: str) -> None:
+    with pytest.raises(error, match=match):
+        job_ratio_table(logs)
