@@ -81,7 +81,7 @@ def demo(
     """Write the synthetic demo county (real file formats) and read it back through the readers."""
     from planner.demo import write_demo_inputs
     from planner.inputs import load_inputs
-    from planner.pipeline import run_study
+    from planner.pipeline import publish_run, run_study
     from planner.study import load_study
 
     t0 = time.perf_counter()
@@ -109,6 +109,14 @@ def demo(
         _fail(exc)
         return
     _print_run(run)
+    try:
+        written = publish_run(run, progress=progress)
+    except PlannerError as exc:
+        _fail(exc)
+        return
+    typer.echo("Published:")
+    for label, path in written.items():
+        typer.echo(f"  {label:<22}{path}")
     typer.echo(f"Done in {time.perf_counter() - t0:.1f} s. All of this is synthetic demo data.")
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
@@ -27,9 +29,11 @@ from planner.network.graph import TravelGraph
 from planner.network.streets import build_mode_graphs
 from planner.network.transit import BusLayer, build_bus_graph
 
-__all__ = ["StudyRun", "build_networks", "default_service_date", "run_study"]
+__all__ = ["StudyRun", "build_networks", "default_service_date", "publish_run", "run_study"]
 
 log = logging.getLogger(__name__)
+
+PathArg = str | PathLike[str]
 
 
 @dataclass
@@ -190,3 +194,53 @@ def _rules_from_study(inputs: StudyInputs) -> dict[str, TierRule]:
             rural_radius_m=spec.rural_radius_m if spec.rural_radius_m else r.rural_radius_m,
         )
     return rules
+
+
+def publish_run(
+    run: StudyRun, out_dir: PathArg | None = None, *, progress: bool = False
+) -> dict[str, Path]:
+    """Write what a run publishes under ``out_dir`` (default: the study's output folder).
+
+    The public map and directory (``public/``), the directory exports and job-to-applicant
+    ratio tables (``data/``), and — where :mod:`planner.publish.maps` and
+    :mod:`planner.publish.proposals` are available — the planner's map and the siting
+    proposal. Returns what was written, by label.
+    """
+    from planner.publish.directory import export_directory
+    from planner.publish.site import build_public_site
+
+    out = (Path(out_dir) if out_dir is not None else run.inputs.study.output_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    inputs = [p for spec in run.inputs.study.inputs.values() for p in spec.paths.values()]
+    markets = run.inputs.markets
+    assert markets is not None  # run_study checked it
+    written: dict[str, Path] = {}
+    written["public map"] = build_public_site(
+        markets,
+        out / "public",
+        boundaries=run.inputs.area.units,
+        work_logs=run.inputs.work_logs,
+        title=f"{run.inputs.study.name} 零工市场地图与名录",
+        inputs=inputs,
+    )
+    files = export_directory(markets, out / "data", work_logs=run.inputs.work_logs, inputs=inputs)
+    written["directory (CSV)"] = files["csv"]
+    written["directory (GeoJSON)"] = files["geojson"]
+    if "job_ratio_csv" in files:
+        written["求人倍率 (CSV)"] = files["job_ratio_csv"]
+    written.update(_planner_outputs(run, out))
+    return written
+
+
+def _planner_outputs(run: StudyRun, out: Path) -> dict[str, Path]:
+    """The planner's map and the siting proposal, when those modules are installed."""
+    written: dict[str, Path] = {}
+    try:
+        from planner.publish import maps, proposals
+    except ImportError:  # pragma: no cover - both ship with planner once published
+        return written
+    m = maps.planner_map(run)
+    written["planner map"] = maps.save_map(m, out / "planner_map.html")
+    for p in proposals.write_proposal(run, out / "proposal"):
+        written[f"proposal ({p.suffix[1:]})"] = p
+    return written
