@@ -362,6 +362,43 @@ def _run(
     return solve_mip(model, solver=solver, time_limit_s=time_limit_s, start=start)
 
 
+def _cover_result(
+    model: str,
+    cov: Any,
+    w: NDArray[np.float64],
+    open_cols: NDArray[np.int64],
+    objective: float,
+    bound: float,
+    status: Status,
+    solver_used: str,
+    solve_s: float,
+    h_obj: float,
+    t_h: float,
+    t0: float,
+) -> SitingResult:
+    """The result of an uncapacitated cover model whose open columns are ``open_cols``."""
+    open_orig = np.zeros(cov.shape[1], dtype=bool)
+    open_orig[open_cols] = True
+    covered, assignment, why = _cover_outputs(cov, open_orig, w)
+    return SitingResult(
+        model,
+        np.flatnonzero(open_orig).astype(np.int64),
+        objective,
+        bound,
+        _gap(objective, bound),
+        status,
+        solver_used,
+        solve_s,
+        h_obj,
+        covered,
+        covered.astype(np.float64),
+        assignment,
+        why,
+        t_h,
+        time.perf_counter() - t0,
+    )
+
+
 def mclp(
     coverage: Any,
     weights: ArrayLike,
@@ -505,25 +542,19 @@ def mclp(
             use_mip=use_mip,
             solver=name,
         )
-        open_orig = np.zeros(m, dtype=bool)
-        open_orig[setup.keep[open_red]] = True
-        covered, assignment, why = _cover_outputs(cov, open_orig, w)
-        return SitingResult(
+        return _cover_result(
             "mclp",
-            np.flatnonzero(open_orig).astype(np.int64),
+            cov,
+            w,
+            setup.keep[open_red],
             objective,
             bound,
-            _gap(objective, bound),
             status,
             solver_used,
             solve_s,
             h_obj,
-            covered,
-            covered.astype(np.float64),
-            assignment,
-            why,
             t_h,
-            time.perf_counter() - t0,
+            t0,
         )
     return _mclp_capacitated(cov, w, red, setup, cap, floor_w, p, name, time_limit_s, t0)
 
@@ -822,25 +853,19 @@ def lscp(
             status = "optimal"
     if np.isfinite(bound):
         bound = float(np.ceil(bound - 1e-6))  # a count of sites
-    open_orig = np.zeros(m, dtype=bool)
-    open_orig[setup.keep[open_red]] = True
-    covered, assignment, why = _cover_outputs(cov, open_orig, w)
-    return SitingResult(
+    return _cover_result(
         "lscp",
-        np.flatnonzero(open_orig).astype(np.int64),
+        cov,
+        w,
+        setup.keep[open_red],
         objective,
         bound,
-        _gap(objective, bound),
         status,
         solver_used,
         solve_s,
         h_obj,
-        covered,
-        covered.astype(np.float64),
-        assignment,
-        why,
         t_h,
-        time.perf_counter() - t0,
+        t0,
     )
 
 
