@@ -38,6 +38,14 @@ CENSUS_CELL_SIZE_M: Final[float] = 500.0
 #: Tiers of 鲁人社字〔2024〕44号: 综合性零工市场, 行业性/专业性零工市场, 零工服务站点.
 TIERS: Final[tuple[str, ...]] = ("comprehensive", "sector", "station")
 
+#: Short Chinese names of the tiers used in planners' outputs (maps, proposals, reasons). The
+#: public directory spells the sector tier out as 44号 does (行业性、专业性零工市场).
+TIER_LABELS_ZH: Final[dict[str, str]] = {
+    "comprehensive": "综合性零工市场",
+    "sector": "行业性零工市场",
+    "station": "零工服务站点",
+}
+
 #: Sectors used for sector markets and demand (census 2020 industry groups that hire gig
 #: labour; 44号 names 产业园区、建材市场、大型商场 as anchors).
 SECTORS: Final[tuple[str, ...]] = (

@@ -457,13 +457,6 @@ def make_plan(
     )
 
 
-_TIER_ZH = {
-    "comprehensive": "综合性零工市场",
-    "sector": "行业性零工市场",
-    "station": "零工服务站点",
-}
-
-
 def _reason(r: Any) -> str:
     name = getattr(r, "anchor_name", "")
     anchor = f"{getattr(r, 'anchor_kind', '')} {name if isinstance(name, str) else ''}".strip()
@@ -473,6 +466,6 @@ def _reason(r: Any) -> str:
         else "; no existing market within an hour"
     )
     return (
-        f"{_TIER_ZH.get(r.tier, r.tier)} at {anchor}: newly covers {r.new_demand:,.0f} "
+        f"{settings.TIER_LABELS_ZH.get(r.tier, r.tier)} at {anchor}: newly covers {r.new_demand:,.0f} "
         f"workers by {r.modes or 'no mode'}{near}"
     )

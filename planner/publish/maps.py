@@ -68,11 +68,7 @@ log = logging.getLogger(__name__)
 PathArg = str | PathLike[str]
 
 #: Chinese names of the tiers (鲁人社字〔2024〕44号).
-TIER_LABELS: Mapping[str, str] = {
-    "comprehensive": "综合性零工市场",
-    "sector": "行业性零工市场",
-    "station": "零工服务站点",
-}
+TIER_LABELS: Mapping[str, str] = settings.TIER_LABELS_ZH
 
 #: Chinese names of the travel modes (and of the rural straight-line rule).
 MODE_LABELS: Mapping[str, str] = {
