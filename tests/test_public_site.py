@@ -658,3 +658,31 @@ def test_tianditu_key_goes_into_both_layers(tmp_path: Path) -> None:
     ]
     assert all(u["url"].endswith("tk=abc123def456") for u in layers)
     assert _site_data(index)["display_coords"] == "wgs84"
+
+
+@pytest.fixture(scope="module")
+def planner_map_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    from planner.inputs import load_inputs
+    from planner.pipeline import run_study
+    from planner.publish.maps import planner_map, save_map
+    from planner.study import load_study
+
+    files = write_demo_inputs(tmp_path_factory.mktemp("demo-run"), scale=0.3)
+    run = run_study(load_inputs(load_study(files.study)))
+    path = save_map(planner_map(run), tmp_path_factory.mktemp("pmap") / "planner_map.html")
+    return path, len(run.plan.sites)
+
+
+@pytest.mark.browser
+def test_planner_map_renders_offline(browser: Browser, planner_map_page: tuple[Path, int]) -> None:
+    path, n_sites = planner_map_page
+    browser.open_tab()
+    browser.goto(path)
+    assert browser.eval("typeof L") == "object"
+    assert browser.eval("document.querySelectorAll('.leaflet-container').length") == 1
+    # proposed sites are drawn as icon markers (existing markets go on the canvas)
+    assert browser.eval("document.querySelectorAll('.leaflet-marker-icon').length") == n_sites
+    assert browser.eval("document.querySelectorAll('.leaflet-control-layers').length") == 1
+    _offline_only(browser)
+    assert browser.console_errors == []
+    browser.screenshot(ARTIFACTS / "planner_map.png")
