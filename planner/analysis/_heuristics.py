@@ -180,6 +180,26 @@ def _group_cover(groups: FloatArray | None, covered: NDArray[np.bool_]) -> Float
     return np.asarray(groups.T @ covered.astype(np.float64)).ravel()
 
 
+def _mask_swaps(delta: FloatArray, S: IntArray, rules: Rules, open_mask: NDArray[np.bool_]) -> None:
+    """Forbid swap moves (rows: site to open, columns: open site to close) that break a rule.
+
+    Sites already open cannot open again; fixed sites never close; a site whose region is
+    at its minimum may only be swapped for a site of the same region.
+    """
+    delta[S, :] = -np.inf
+    delta[:, rules.fixed[S]] = -np.inf
+    counts = rules.region_counts(open_mask)
+    reg_S = rules.region[S]
+    if rules.need.size:
+        r0 = np.maximum(reg_S, 0)
+        tight = (reg_S >= 0) & (counts[r0] <= rules.need[r0])
+    else:
+        tight = np.zeros(S.size, dtype=bool)
+    if tight.any():
+        same = rules.region[:, None] == reg_S[None, :]
+        delta[:, tight] = np.where(same[:, tight], delta[:, tight], -np.inf)
+
+
 def swap_cover(
     csc: sp.csc_matrix,
     w: FloatArray,
@@ -239,18 +259,7 @@ def swap_cover(
         E = sp.csr_matrix((w[one], (np.arange(one.size), owner)), shape=(one.size, S.size))
         B = (sub.T @ E).toarray()
         delta = g0[:, None] - loss[None, :] + B
-        delta[S, :] = -np.inf
-        delta[:, rules.fixed[S]] = -np.inf
-        counts = rules.region_counts(state.open)
-        reg_S = rules.region[S]
-        if rules.need.size:
-            r0 = np.maximum(reg_S, 0)
-            tight = (reg_S >= 0) & (counts[r0] <= rules.need[r0])
-        else:
-            tight = np.zeros(S.size, dtype=bool)
-        if tight.any():
-            same = rules.region[:, None] == reg_S[None, :]
-            delta[:, tight] = np.where(same[:, tight], delta[:, tight], -np.inf)
+        _mask_swaps(delta, S, rules, state.open)
         tol = 1e-9 * scale
         if groups is None:
             best = np.array([int(np.argmax(delta))])
@@ -592,18 +601,7 @@ def swap_median(
             (extra_val, (csr.indices[sel], pos[state.a[r_sel]])), shape=(m, S.size)
         ).toarray()
         delta = gain[:, None] - loss[None, :] + extra
-        delta[S, :] = -np.inf
-        delta[:, rules.fixed[S]] = -np.inf
-        counts = rules.region_counts(state.open)
-        reg_S = rules.region[S]
-        if rules.need.size:
-            r0 = np.maximum(reg_S, 0)
-            tight = (reg_S >= 0) & (counts[r0] <= rules.need[r0])
-        else:
-            tight = np.zeros(S.size, dtype=bool)
-        if tight.any():
-            same = rules.region[:, None] == reg_S[None, :]
-            delta[:, tight] = np.where(same[:, tight], delta[:, tight], -np.inf)
+        _mask_swaps(delta, S, rules, state.open)
         k, jj = np.unravel_index(int(np.argmax(delta)), delta.shape)
         if not delta[k, jj] > 1e-9 * scale:
             break
