@@ -26,7 +26,7 @@ from planner import __version__
 from planner.errors import PlannerError
 
 if TYPE_CHECKING:
-    from planner.pipeline import StudyRun
+    from planner.run import StudyRun
 
 app = typer.Typer(
     add_completion=False,

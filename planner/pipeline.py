@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
 
@@ -19,36 +18,22 @@ import pandas as pd
 
 from planner import settings
 from planner.analysis.candidates import candidate_sites
-from planner.analysis.coverage import Coverage, TierRule, coverage, default_rules, open_markets
+from planner.analysis.coverage import TierRule, coverage, default_rules, open_markets
 from planner.analysis.demand import sector_demand, worker_demand
-from planner.analysis.plan import Plan, make_plan
+from planner.analysis.plan import make_plan
 from planner.errors import PlannerError
 from planner.inputs import StudyInputs
 from planner.io.transit import TransitFeed
 from planner.network.graph import TravelGraph
 from planner.network.streets import build_mode_graphs
 from planner.network.transit import BusLayer, build_bus_graph
+from planner.run import StudyRun
 
 __all__ = ["StudyRun", "build_networks", "default_service_date", "publish_run", "run_study"]
 
 log = logging.getLogger(__name__)
 
 PathArg = str | PathLike[str]
-
-
-@dataclass
-class StudyRun:
-    """Everything one run computed, stage by stage."""
-
-    inputs: StudyInputs
-    graphs: dict[str, TravelGraph | BusLayer]
-    date: dt.date
-    cells: gpd.GeoDataFrame
-    markets: gpd.GeoDataFrame
-    candidates: dict[str, gpd.GeoDataFrame]
-    coverage: Coverage
-    plan: Plan
-    notes: list[str] = field(default_factory=list)
 
 
 def default_service_date(feed: TransitFeed | None) -> dt.date:

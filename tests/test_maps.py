@@ -15,8 +15,9 @@ from planner import settings
 from planner.demo import write_demo_inputs
 from planner.errors import InvalidValueError, PlannerError
 from planner.inputs import load_inputs
-from planner.pipeline import StudyRun, run_study
+from planner.pipeline import run_study
 from planner.publish.maps import _coverage_polygons, _demand_squares, escape, planner_map, save_map
+from planner.run import StudyRun
 from planner.study import load_study
 
 EVIL = "<script>alert(1)</script>"

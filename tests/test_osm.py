@@ -46,7 +46,6 @@ from planner.io.osm import (
     BUS_ROUTE_COLUMNS,
     PLACE_COLUMNS,
     STREET_COLUMNS,
-    _write_overpass_json,
     normalise_oneway,
     parse_maxspeed,
     place_kind,
@@ -54,6 +53,7 @@ from planner.io.osm import (
     read_osm,
     read_osm_download,
 )
+from planner.io.osm._download import _write_overpass_json
 
 # --- a hand-made OSM extract ---------------------------------------------------------------
 

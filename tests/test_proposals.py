@@ -14,8 +14,9 @@ from planner.demo import write_demo_inputs
 from planner.errors import InvalidValueError
 from planner.inputs import load_inputs
 from planner.io.vector import read_boundaries
-from planner.pipeline import StudyRun, run_study
+from planner.pipeline import run_study
 from planner.publish.proposals import md_escape, site_svg, write_proposal
+from planner.run import StudyRun
 from planner.study import load_study
 
 EVIL = "<script>alert(1)</script>"

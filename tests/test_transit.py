@@ -37,12 +37,12 @@ from planner.errors import (
 from planner.io.crs import StudyArea
 from planner.io.transit import (
     TransitFeed,
-    _frequency_departures,
     format_time_s,
     parse_time_s,
     read_gtfs,
     read_route_tables,
 )
+from planner.io.transit.feed import _frequency_departures
 
 # --- a tiny GTFS feed ------------------------------------------------------------------------
 

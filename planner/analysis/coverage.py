@@ -31,6 +31,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from planner import settings
+from planner._repr import html_table, one_line
 from planner.errors import ColumnError, CRSError, InvalidValueError, ModeError
 from planner.network.fallback import FALLBACK_SPEEDS_KMH, straight_line_times
 from planner.network.graph import TravelGraph
@@ -125,7 +126,7 @@ def open_markets(
     return markets[keep]
 
 
-@dataclass
+@dataclass(repr=False)
 class Coverage:
     """Coverage of demand cells by existing (or planned) markets.
 
@@ -148,6 +149,18 @@ class Coverage:
     rules: dict[str, TierRule]
     weight: str
     notes: list[str] = field(default_factory=list)
+
+    def _facts(self) -> list[tuple[str, object]]:
+        s = self.summary()
+        facts: list[tuple[str, object]] = [("cells", f"{len(self.cells):,}")]
+        facts += [(str(r.tier), f"{r.share:.1%} of {r.demand:,.0f}") for r in s.itertuples()]
+        return facts
+
+    def __repr__(self) -> str:
+        return one_line("Coverage", self._facts())
+
+    def _repr_html_(self) -> str:
+        return html_table("Coverage", [*self._facts(), ("notes", "; ".join(self.notes))])
 
     def summary(self) -> pd.DataFrame:
         """Per tier: total demand, covered demand, share covered, and share by each mode."""

@@ -34,6 +34,7 @@ import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
 from planner import settings
+from planner._repr import html_table, one_line
 from planner.analysis import siting
 from planner.analysis.coverage import (
     Coverage,
@@ -69,7 +70,7 @@ class TierPlan:
     pruned: int = 0
 
 
-@dataclass
+@dataclass(repr=False)
 class Plan:
     """A three-tier siting plan.
 
@@ -99,6 +100,18 @@ class Plan:
     tiers: dict[str, TierPlan] = field(default_factory=dict)
     sector_before: Coverage | None = None
     sector_after: Coverage | None = None
+
+    def _facts(self) -> list[tuple[str, object]]:
+        return [
+            (str(r.tier), f"{r.new_sites} new, {r.share_before:.1%} -> {r.share_after:.1%}")
+            for r in self.summary().itertuples()
+        ]
+
+    def __repr__(self) -> str:
+        return one_line("Plan", [("sites", len(self.sites)), *self._facts()])
+
+    def _repr_html_(self) -> str:
+        return html_table("Plan", [("sites", len(self.sites)), *self._facts()])
 
     def summary(self) -> pd.DataFrame:
         """Before/after coverage per tier: demand, covered share, new sites.

@@ -17,12 +17,13 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS
 
+from planner._repr import html_table, one_line
 from planner.errors import InvalidValueError
 
 __all__ = ["TravelGraph"]
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class TravelGraph:
     """Directed graph with travel times (seconds) as a CSR matrix.
 
@@ -50,6 +51,21 @@ class TravelGraph:
     crs: CRS | None
     matrix: sp.csr_array
     notes: tuple[str, ...] = field(default=())
+
+    def _facts(self) -> list[tuple[str, object]]:
+        crs = self.crs.to_epsg() or self.crs.name if self.crs is not None else None
+        return [
+            ("mode", self.mode),
+            ("nodes", f"{len(self.node_ids):,}"),
+            ("edges", f"{self.matrix.nnz:,}"),
+            ("crs", f"EPSG:{crs}" if isinstance(crs, int) else crs),
+        ]
+
+    def __repr__(self) -> str:
+        return one_line("TravelGraph", self._facts())
+
+    def _repr_html_(self) -> str:
+        return html_table("TravelGraph", [*self._facts(), ("notes", "; ".join(self.notes))])
 
     @classmethod
     def from_edges(

@@ -37,6 +37,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from planner import settings
+from planner._repr import html_table, one_line
 from planner.errors import CRSError
 from planner.io.transit import TransitFeed, parse_time_s
 from planner.network.graph import TravelGraph
@@ -46,7 +47,7 @@ __all__ = ["BusLayer", "build_bus_graph"]
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class BusLayer:
     """A walk + bus graph and what it was built from.
 
@@ -75,6 +76,26 @@ class BusLayer:
     window: tuple[dt.date, int, int]
     unreachable_stops: tuple[str, ...]
     run_time_source: str
+
+    def _facts(self) -> list[tuple[str, object]]:
+        day, start, end = self.window
+        return [
+            ("stops", f"{len(self.stop_nodes):,}"),
+            ("patterns", f"{len(self.headways):,}"),
+            (
+                "window",
+                f"{day.isoformat()} {start // 3600:02d}:{start % 3600 // 60:02d}"
+                f"-{end // 3600:02d}:{end % 3600 // 60:02d}",
+            ),
+            ("nodes", f"{len(self.graph.node_ids):,}"),
+            ("run times", self.run_time_source),
+        ]
+
+    def __repr__(self) -> str:
+        return one_line("BusLayer", self._facts())
+
+    def _repr_html_(self) -> str:
+        return html_table("BusLayer", self._facts())
 
 
 def _run_times(

@@ -1,6 +1,6 @@
 """The planner's interactive map: demand, coverage, gaps, existing markets and the plan.
 
-:func:`planner_map` draws one :class:`folium.Map` of a :class:`~planner.pipeline.StudyRun`
+:func:`planner_map` draws one :class:`folium.Map` of a :class:`~planner.run.StudyRun`
 with Chinese labels and these layers (each switchable in the layer control):
 
 - 研究区边界 — the study area's units;
@@ -50,7 +50,7 @@ from planner.network.traveltime import isochrones as isochrone_polygons
 if TYPE_CHECKING:
     import folium
 
-    from planner.pipeline import StudyRun
+    from planner.run import StudyRun
 
 __all__ = [
     "ANCHOR_LABELS",

@@ -1,6 +1,6 @@
 """Siting proposals (选址建议) a bureau can file: HTML and Markdown reports of a plan.
 
-:func:`write_proposal` writes, for a :class:`~planner.pipeline.StudyRun`:
+:func:`write_proposal` writes, for a :class:`~planner.run.StudyRun`:
 
 1. a summary — coverage before and after the plan by tier (the figures of
    :meth:`planner.analysis.plan.Plan.summary`), by area (county or township) and by
@@ -44,7 +44,7 @@ from planner.publish.maps import (
 )
 
 if TYPE_CHECKING:
-    from planner.pipeline import StudyRun
+    from planner.run import StudyRun
 
 __all__ = ["md_escape", "site_svg", "write_proposal"]
 

@@ -15,9 +15,9 @@ Both give stops, routes, *patterns* (a route direction's ordered stop list), and
 (explicit trips and/or frequency windows) that :meth:`TransitFeed.headways` summarises
 for a date and a time window; the network builder turns a headway into a wait.
 
-The GTFS reader's machinery lives in :mod:`planner.io._gtfs`, the route-table reader's in
-:mod:`planner.io._route_tables`, and what both share (times, ids, argument types) in
-:mod:`planner.io._transit_common`; everything public is imported from here.
+The GTFS reader's machinery lives in :mod:`planner.io.transit._gtfs`, the route-table reader's in
+:mod:`planner.io.transit._route_tables`, and what both share (times, ids, argument types) in
+:mod:`planner.io.transit._common`; everything public is imported from here.
 """
 
 from __future__ import annotations
@@ -35,12 +35,8 @@ from pyproj import CRS
 
 from planner import settings
 from planner.errors import InvalidValueError, TransitError
-from planner.io._gtfs import _Feed, _read_gtfs
-from planner.io._route_tables import LINE_STATIONS_SCHEMA as LINE_STATIONS_SCHEMA
-from planner.io._route_tables import LINES_SCHEMA as LINES_SCHEMA
-from planner.io._route_tables import STATIONS_SCHEMA as STATIONS_SCHEMA
-from planner.io._route_tables import _read_route_tables
-from planner.io._transit_common import (
+from planner.io.crs import StudyArea
+from planner.io.transit._common import (
     DAY_S,
     WEEKDAYS,
     PathArg,
@@ -50,7 +46,11 @@ from planner.io._transit_common import (
     format_time_s,
     parse_time_s,
 )
-from planner.io.crs import StudyArea
+from planner.io.transit._gtfs import _Feed, _read_gtfs
+from planner.io.transit._route_tables import LINE_STATIONS_SCHEMA as LINE_STATIONS_SCHEMA
+from planner.io.transit._route_tables import LINES_SCHEMA as LINES_SCHEMA
+from planner.io.transit._route_tables import STATIONS_SCHEMA as STATIONS_SCHEMA
+from planner.io.transit._route_tables import _read_route_tables
 
 __all__ = [
     "DEFAULT_SUMMER_MONTHS",

@@ -1,7 +1,7 @@
 """The demo county's OpenStreetMap file: streets, POIs, bus stops and bus routes (private).
 
 :func:`build_network` adds POIs, bus stops and route relations to the streets of
-:mod:`planner._demo_roads`; :func:`write_pbf` writes them all as ``.osm.pbf`` in one pass
+:mod:`planner.demo._roads`; :func:`write_pbf` writes them all as ``.osm.pbf`` in one pass
 with pyosmium (nodes, then ways, then relations, each by ascending id).
 """
 
@@ -18,8 +18,8 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from planner._demo_region import COUNTY_NAME, SYNTHETIC, Region
-from planner._demo_roads import Builder, Grid, Way, build_streets
+from planner.demo._region import COUNTY_NAME, SYNTHETIC, Region
+from planner.demo._roads import Builder, Grid, Way, build_streets
 
 log = logging.getLogger(__name__)
 

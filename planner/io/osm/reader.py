@@ -27,9 +27,9 @@ can serve a county study); a file with no data near the area is an error.
 :func:`read_edge_list` reads a plain node/edge table (no OSM tags) into the same
 structure, and :func:`read_osm_download` fetches a place through osmnx (optional).
 
-The tag vocabulary and normalisers live in :mod:`planner.io._osm_tags`, the pyosmium pass
-and table building in :mod:`planner.io._osm_parse` and the download in
-:mod:`planner.io._osm_download`; everything public is imported from here.
+The tag vocabulary and normalisers live in :mod:`planner.io.osm._tags`, the pyosmium pass
+and table building in :mod:`planner.io.osm._parse` and the download in
+:mod:`planner.io.osm._download`; everything public is imported from here.
 """
 
 from __future__ import annotations
@@ -49,9 +49,20 @@ from pyproj import CRS, Transformer
 
 from planner import settings
 from planner.errors import CoordinateError, EmptyFileError, InvalidValueError
-from planner.io._osm_download import DOWNLOAD_TAGS, _download_pbf
-from planner.io._osm_download import _write_overpass_json as _write_overpass_json
-from planner.io._osm_parse import (
+from planner.io._tables import (
+    ColumnSpec,
+    Schema,
+    check_file,
+    check_unique,
+    points_from_lonlat,
+    read_table,
+    sheet_row,
+    to_number,
+)
+from planner.io.crs import StudyArea, haversine_m
+from planner.io.osm._download import DOWNLOAD_TAGS, _download_pbf
+from planner.io.osm._download import _write_overpass_json as _write_overpass_json
+from planner.io.osm._parse import (
     _build_places,
     _build_routes,
     _build_streets,
@@ -67,7 +78,7 @@ from planner.io._osm_parse import (
     _scan,
     text_columns,
 )
-from planner.io._osm_tags import (
+from planner.io.osm._tags import (
     BUS_ROUTE_COLUMNS,
     NODE_COLUMNS,
     PLACE_COLUMNS,
@@ -78,17 +89,6 @@ from planner.io._osm_tags import (
     parse_maxspeed,
     place_kind,
 )
-from planner.io._tables import (
-    ColumnSpec,
-    Schema,
-    check_file,
-    check_unique,
-    points_from_lonlat,
-    read_table,
-    sheet_row,
-    to_number,
-)
-from planner.io.crs import StudyArea, haversine_m
 
 __all__ = [
     "BUS_ROUTE_COLUMNS",

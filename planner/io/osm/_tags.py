@@ -3,7 +3,7 @@
 Holds the highway classes kept as streets (:data:`STREET_HIGHWAYS`), the place kinds
 (:data:`PLACE_KINDS`), the column lists of :class:`~planner.io.osm.OsmData`, and the
 normalisers :func:`normalise_oneway`, :func:`parse_maxspeed` and :func:`place_kind`. Both
-the public reader module and the private parser (:mod:`planner.io._osm_parse`) use them,
+the public reader module and the private parser (:mod:`planner.io.osm._parse`) use them,
 so they live below both; import them from :mod:`planner.io.osm`, which re-exports them.
 """
 

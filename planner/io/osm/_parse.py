@@ -26,7 +26,8 @@ from pyproj import CRS, Transformer
 from tqdm import tqdm
 
 from planner.errors import CoordinateError, InputFileError
-from planner.io._osm_tags import (
+from planner.io.crs import StudyArea, choose_crs, haversine_m
+from planner.io.osm._tags import (
     _PLACE_TAGS,
     BUS_ROUTE_COLUMNS,
     PLACE_COLUMNS,
@@ -36,10 +37,9 @@ from planner.io._osm_tags import (
     parse_maxspeed,
     place_kind,
 )
-from planner.io.crs import StudyArea, choose_crs, haversine_m
 
 # Logged under the public module's name, so one logger configures the whole OSM reader.
-log = logging.getLogger("planner.io.osm")
+log = logging.getLogger(__name__)
 
 #: Way tags read for street edges: (OSM key, column).
 _WAY_TAGS: tuple[tuple[str, str], ...] = (

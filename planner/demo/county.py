@@ -47,8 +47,8 @@ import numpy as np
 import shapely
 from tqdm import tqdm
 
-from planner._demo_osm import GENERATOR, build_network, write_pbf
-from planner._demo_region import (
+from planner.demo._osm import GENERATOR, build_network, write_pbf
+from planner.demo._region import (
     CENTRE_LAT,
     CENTRE_LON,
     COUNTY_CODE,
@@ -57,7 +57,7 @@ from planner._demo_region import (
     Region,
     build_region,
 )
-from planner._demo_tables import (
+from planner.demo._tables import (
     market_rows,
     place_rows,
     write_gtfs,

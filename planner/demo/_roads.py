@@ -1,7 +1,7 @@
 """The demo county's streets: grids of the seat, towns and villages, roads between them (private).
 
 Built metric (UTM). Node ids are ``1 + index`` in the order :class:`Builder` creates them,
-so street nodes come first and POI and bus-stop nodes (:mod:`planner._demo_osm`) after,
+so street nodes come first and POI and bus-stop nodes (:mod:`planner.demo._osm`) after,
 and the ids written are ascending as osmium requires.
 """
 
@@ -19,7 +19,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from scipy.spatial import Delaunay
 
-from planner._demo_region import SYNTHETIC, Region, Settlement
+from planner.demo._region import SYNTHETIC, Region, Settlement
 
 log = logging.getLogger(__name__)
 

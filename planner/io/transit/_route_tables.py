@@ -4,7 +4,7 @@ Private helpers of :mod:`planner.io.transit`: the schemas of the three tables
 (:data:`LINES_SCHEMA`, :data:`STATIONS_SCHEMA`, :data:`LINE_STATIONS_SCHEMA`, re-exported
 there), first/last-bus and headway parsing, and :func:`_read_route_tables`, which joins
 lines, stations and stop sequences into the
-:class:`~planner.io._transit_common.FeedParts` the public module turns into a
+:class:`~planner.io.transit._common.FeedParts` the public module turns into a
 :class:`~planner.io.transit.TransitFeed`.
 """
 
@@ -31,7 +31,8 @@ from planner.io._tables import (
     sheet_row,
     to_number,
 )
-from planner.io._transit_common import (
+from planner.io.crs import StudyArea
+from planner.io.transit._common import (
     DAY_S,
     WEEKDAYS,
     FeedParts,
@@ -39,10 +40,9 @@ from planner.io._transit_common import (
     _dropped_frame,
     _text_ids,
 )
-from planner.io.crs import StudyArea
 
 # Logged under the public module's name, so one logger configures the whole transit reader.
-log = logging.getLogger("planner.io.transit")
+log = logging.getLogger(__name__)
 
 _LINE_ID = ColumnSpec(
     "line_id",

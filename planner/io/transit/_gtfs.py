@@ -3,7 +3,7 @@
 Private helpers of :mod:`planner.io.transit`: the feed's files in a zip or folder
 (:class:`_Feed`), and :func:`_read_gtfs`, which reads stops, routes, the calendar, trips,
 stop times (filling and interpolating missing times), patterns and frequencies into the
-:class:`~planner.io._transit_common.FeedParts` the public module turns into a
+:class:`~planner.io.transit._common.FeedParts` the public module turns into a
 :class:`~planner.io.transit.TransitFeed`.
 """
 
@@ -31,7 +31,8 @@ from planner.errors import (
     TransitError,
 )
 from planner.io._tables import check_unique, decode_text, points_from_lonlat, sheet_row, to_number
-from planner.io._transit_common import (
+from planner.io.crs import StudyArea
+from planner.io.transit._common import (
     WEEKDAYS,
     FeedParts,
     PathArg,
@@ -39,10 +40,9 @@ from planner.io._transit_common import (
     _text_ids,
     format_time_s,
 )
-from planner.io.crs import StudyArea
 
 # Logged under the public module's name, so one logger configures the whole transit reader.
-log = logging.getLogger("planner.io.transit")
+log = logging.getLogger(__name__)
 
 _GTFS_REF = "see https://gtfs.org/schedule/reference/"
 _HMS_RE = re.compile(r"^\s*(\d{1,3}):([0-5]\d):([0-5]\d)\s*$")

@@ -20,7 +20,7 @@ from typing import Any
 from planner.errors import DependencyError, InputFileError, PlannerError
 
 # Logged under the public module's name, so one logger configures the whole OSM reader.
-log = logging.getLogger("planner.io.osm")
+log = logging.getLogger(__name__)
 
 #: Tags of the places and bus routes fetched by :func:`planner.io.osm.read_osm_download`.
 DOWNLOAD_TAGS: dict[str, bool | str | list[str]] = {

@@ -4,7 +4,7 @@ Holds the argument types, :data:`DAY_S` and :data:`WEEKDAYS`, the clock-time fun
 :func:`parse_time_s` and :func:`format_time_s` (re-exported by :mod:`planner.io.transit`),
 the id-column cleaner :func:`_text_ids`, the frame of dropped rows, and
 :class:`FeedParts`, the fields of a :class:`~planner.io.transit.TransitFeed` that
-:mod:`planner.io._gtfs` and :mod:`planner.io._route_tables` return for the public module
+:mod:`planner.io.transit._gtfs` and :mod:`planner.io.transit._route_tables` return for the public module
 to assemble (they cannot import it: it imports them).
 """
 

@@ -18,8 +18,8 @@ import shapely
 from affine import Affine
 from numpy.typing import NDArray
 
-from planner._demo_osm import BUS_DWELL_S, Network, Poi
-from planner._demo_region import COUNTY_CODE, COUNTY_NAME, SYNTHETIC, Region, Settlement
+from planner.demo._osm import BUS_DWELL_S, Network, Poi
+from planner.demo._region import COUNTY_CODE, COUNTY_NAME, SYNTHETIC, Region, Settlement
 from planner.io.coords import convert
 
 FloatArray = NDArray[np.float64]
