@@ -1,4 +1,5 @@
-"""Tests for planner.network.traveltime: hand-worked graphs, networkx, brute force."""
+"""Tests for planner.network.traveltime, .nearest and .isochrones: hand-worked graphs,
+networkx, brute force."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from pyproj import Transformer
 
 from planner.errors import InvalidValueError, PlannerError
 from planner.network.graph import TravelGraph
+from planner.network.isochrones import isochrones
+from planner.network.nearest import nearest
 from planner.network.traveltime import (
     TravelTimes,
-    isochrones,
-    nearest,
     travel_times,
     travel_times_to,
 )

@@ -35,9 +35,10 @@ from planner._repr import html_table, one_line
 from planner.errors import ColumnError, CRSError, InvalidValueError, ModeError
 from planner.network.fallback import FALLBACK_SPEEDS_KMH, straight_line_times
 from planner.network.graph import TravelGraph
+from planner.network.nearest import nearest
 from planner.network.snapping import snap_points
 from planner.network.transit import BusLayer
-from planner.network.traveltime import nearest, travel_times_to
+from planner.network.traveltime import travel_times_to
 
 __all__ = [
     "AccessMatrix",

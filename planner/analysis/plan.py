@@ -47,8 +47,8 @@ from planner.analysis.coverage import (
     default_rules,
 )
 from planner.errors import InvalidValueError, SitingError
+from planner.network.nearest import nearest
 from planner.network.snapping import snap_points
-from planner.network.traveltime import nearest
 
 __all__ = ["Plan", "TierPlan", "make_plan"]
 

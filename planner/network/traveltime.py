@@ -12,11 +12,12 @@ Functions
 :func:`travel_times_to`
     The same matrix, computed by searching backwards from the targets (cheaper when there
     are fewer targets than sources, e.g. 20,000 demand cells → 30 markets).
-:func:`nearest`
-    For every graph node, the time to the nearest facility and which facility it is: one
-    multi-source search from all facilities at once.
-:func:`isochrones`
-    Polygons reached within given cutoffs, for maps.
+
+Beside it, not inside it: :func:`planner.network.nearest.nearest` (time from every node
+to its nearest facility, one multi-source search) and
+:func:`planner.network.isochrones.isochrones` (polygons reached within given cutoffs, for
+maps). Both share this module's conventions below; the checks at the door of all three
+live in :mod:`planner.network._validate`.
 
 Direction
 ---------
@@ -53,28 +54,29 @@ import math
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import geopandas as gpd
 import numpy as np
 import scipy.sparse as sp
-import shapely
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
 
 from planner.errors import DependencyError, InvalidValueError
+from planner.network._validate import (
+    _check_cutoff,
+    _check_graph,
+    _check_unreachable,
+    _offsets,
+    _positions,
+)
 from planner.network.graph import TravelGraph
 
 __all__ = [
-    "ISOCHRONE_BUFFER_M",
     "MEMORY_BUDGET_BYTES",
-    "Nearest",
     "TravelTimes",
-    "isochrones",
-    "nearest",
     "travel_times",
     "travel_times_to",
 ]
@@ -87,11 +89,6 @@ Engine = Literal["auto", "numba", "scipy"]
 #: distances from :func:`scipy.sparse.csgraph.dijkstra`. 256 MB is ~1,700 sources on a
 #: 20,000-node county walk graph, ~200 on a 150,000-node city graph.
 MEMORY_BUDGET_BYTES: int = 256 * 2**20
-
-#: Half-width (m) of the band drawn around reached street segments in :func:`isochrones`.
-#: 100 m ≈ 80 s of walking at 4.5 km/h: roughly how far a house or a market door sits
-#: from the street it is reached by (the same order as half a city block).
-ISOCHRONE_BUFFER_M: float = 100.0
 
 # Relative slack on the search bound so that rounding in ``offset + time + offset`` never
 # prunes a pair the final ``<= cutoff`` test keeps (the final test is exact).
@@ -156,184 +153,9 @@ class TravelTimes:
         return out
 
 
-@dataclass(frozen=True, eq=False)
-class Nearest:
-    """Time from every graph node to its nearest facility.
-
-    Attributes
-    ----------
-    time_s
-        Seconds from each node to the nearest facility (its offset included); ``inf``
-        when no facility is within ``cutoff_s``.
-    facility
-        Index (into ``facilities``) of that facility; ``-1`` when none. When two
-        facilities are equally near, one of them (deterministically).
-    cutoff_s
-        The cutoff in seconds.
-    facilities
-        Node positions of the facilities.
-    facility_offsets_s
-        Offsets used (zeros when none were given).
-    """
-
-    time_s: NDArray[np.float64]
-    facility: NDArray[np.int64]
-    cutoff_s: float
-    facilities: NDArray[np.int64]
-    facility_offsets_s: NDArray[np.float64]
-
-    def for_points(
-        self, positions: ArrayLike, offsets_s: ArrayLike | None = None
-    ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-        """Time to the nearest facility and its index for snapped points.
-
-        Parameters
-        ----------
-        positions
-            Node position of each point (``-1`` when the point is unreachable).
-        offsets_s
-            Seconds from each point to its node (e.g. ``Snapped.offset_s``).
-
-        Returns
-        -------
-        (time_s, facility)
-            ``inf`` / ``-1`` where the total exceeds ``cutoff_s`` or the point is
-            unreachable.
-        """
-        n = len(self.time_s)
-        pos = _positions(positions, n, what="point")
-        off = _offsets(offsets_s, len(pos), what="point")
-        _check_unreachable(pos, off, what="point")
-        ok = pos >= 0
-        t = np.full(len(pos), np.inf)
-        t[ok] = off[ok] + self.time_s[pos[ok]]
-        keep = t <= self.cutoff_s
-        t[~keep] = np.inf
-        fac = np.full(len(pos), -1, dtype=np.int64)
-        fac[keep] = self.facility[pos[keep]]
-        return t, fac
-
-
 # --------------------------------------------------------------------------------------
-# Validation at the door
+# Engine
 # --------------------------------------------------------------------------------------
-
-
-def _check_graph(graph: TravelGraph) -> sp.csr_array:
-    if not isinstance(graph, TravelGraph):
-        raise InvalidValueError(
-            f"expected a TravelGraph, got {type(graph).__name__}",
-            fix="build one with planner.network.streets.build_mode_graph or "
-            "TravelGraph.from_networkx",
-        )
-    if graph.n_nodes == 0:
-        raise InvalidValueError(
-            f"the {graph.mode} graph has no nodes",
-            fix="check the road input covers the study area and the mode can use its roads",
-        )
-    m = graph.matrix
-    if not isinstance(m, sp.csr_array | sp.csr_matrix) or m.shape[0] != m.shape[1]:
-        raise InvalidValueError(
-            f"the {graph.mode} graph's matrix must be a square CSR array, got "
-            f"{type(m).__name__} of shape {m.shape}",
-            fix="build the graph with TravelGraph.from_edges",
-        )
-    data = m.data
-    bad = ~np.isfinite(data) | (data < 0)
-    if bad.any():
-        k = int(np.flatnonzero(bad)[0])
-        u = int(np.searchsorted(m.indptr, k, side="right") - 1)
-        v = int(m.indices[k])
-        ids = graph.node_ids
-        raise InvalidValueError(
-            f"the {graph.mode} graph's edge {ids[u]} -> {ids[v]} has travel time {data[k]} "
-            f"({int(bad.sum())} such edge(s))",
-            column="time_s",
-            fix="edge lengths and speeds must be finite and non-negative; rebuild the graph "
-            "with TravelGraph.from_edges, which checks them",
-        )
-    return sp.csr_array(m)
-
-
-def _check_cutoff(cutoff_s: float, *, name: str = "cutoff_s") -> float:
-    try:
-        c = float(cutoff_s)
-    except (TypeError, ValueError):
-        raise InvalidValueError(
-            f"{name} must be a number of seconds, got {cutoff_s!r}", fix="pass e.g. 900 for 15 min"
-        ) from None
-    if not math.isfinite(c) or c < 0:
-        raise InvalidValueError(
-            f"{name} must be a finite number of seconds >= 0, got {cutoff_s!r}",
-            fix="pass the largest travel time a tier needs (e.g. 1800 for 30 min); "
-            "unbounded searches are not offered (they would build a dense all-pairs matrix)",
-        )
-    return c
-
-
-def _positions(values: ArrayLike, n_nodes: int, *, what: str) -> NDArray[np.int64]:
-    arr = np.asarray(values)
-    if arr.ndim == 0:
-        arr = arr.reshape(1)
-    if arr.ndim != 1:
-        raise InvalidValueError(
-            f"{what} positions must be a 1-D array, got shape {arr.shape}",
-            fix="pass a flat array of node positions",
-        )
-    if arr.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    if arr.dtype.kind not in "iu":
-        if arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
-            raise InvalidValueError(
-                f"{what} positions must be integers (node positions 0..{n_nodes - 1}), "
-                f"got dtype {arr.dtype}",
-                fix="use snap_points(...).position or TravelGraph.position(node_ids)",
-            )
-    arr = arr.astype(np.int64)
-    bad = (arr < -1) | (arr >= n_nodes)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InvalidValueError(
-            f"{what} {i} has node position {int(arr[i])}, outside 0..{n_nodes - 1} "
-            f"({int(bad.sum())} such {what}(s))",
-            fix="pass node positions of this graph (snap_points(...).position, or "
-            "TravelGraph.position(node_ids) for original node ids)",
-        )
-    return arr
-
-
-def _offsets(values: ArrayLike | None, n: int, *, what: str) -> NDArray[np.float64]:
-    if values is None:
-        return np.zeros(n)
-    arr = np.asarray(values, dtype=np.float64)
-    if arr.ndim == 0:
-        arr = np.full(n, float(arr))
-    if arr.shape != (n,):
-        raise InvalidValueError(
-            f"{what} offsets have {arr.size} value(s) for {n} {what}(s)",
-            fix=f"pass one offset in seconds per {what}",
-        )
-    bad = np.isnan(arr) | (arr < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InvalidValueError(
-            f"{what} {i} has offset {arr[i]} s ({int(bad.sum())} such {what}(s))",
-            fix="offsets are seconds >= 0; use inf (with position -1) for an unreachable point",
-        )
-    return arr
-
-
-def _check_unreachable(pos: NDArray[np.int64], off: NDArray[np.float64], *, what: str) -> None:
-    bad = (pos < 0) & np.isfinite(off)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InvalidValueError(
-            f"{what} {i} has node position -1 (unreachable) but a finite offset {off[i]} s",
-            fix="position -1 is only for points the snapping could not reach; give them an "
-            "infinite offset (snap_points does), or snap them to a node",
-        )
 
 
 def _resolve_engine(engine: str) -> str:
@@ -778,267 +600,3 @@ def travel_times_to(
         memory_budget_bytes=memory_budget_bytes,
         progress=progress,
     )
-
-
-# --------------------------------------------------------------------------------------
-# Nearest facility
-# --------------------------------------------------------------------------------------
-
-
-def _nearest_on(
-    m: sp.csr_array, fac: NDArray[np.int64], off: NDArray[np.float64], cutoff: float
-) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Multi-source search on ``m`` from ``fac`` started at times ``off``.
-
-    A virtual node ``n`` gets an edge of weight ``off[i]`` to each facility node (explicit
-    zeros are edges for csgraph); one Dijkstra from it gives, for every node, the least
-    ``off[i] + time(fac[i] -> node)``. The facility is found by following predecessors
-    back to the node entered from the virtual node (pointer jumping).
-    """
-    n = m.shape[0]
-    ok = (fac >= 0) & np.isfinite(off) & (off <= cutoff)
-    idx = np.flatnonzero(ok)
-    time_s = np.full(n, np.inf)
-    label = np.full(n, -1, dtype=np.int64)
-    if len(idx) == 0:
-        return time_s, label
-    # Per node, the facility with the smallest offset (ties: lowest index).
-    order = np.lexsort((idx, off[idx], fac[idx]))
-    idx = idx[order]
-    first = np.ones(len(idx), dtype=bool)
-    first[1:] = fac[idx][1:] != fac[idx][:-1]
-    idx = idx[first]
-    nodes = fac[idx]
-    node_fac = np.full(n, -1, dtype=np.int64)
-    node_fac[nodes] = idx
-    indptr = np.concatenate([m.indptr.astype(np.int64), [m.nnz + len(nodes)]])
-    indices = np.concatenate([m.indices.astype(np.int64), nodes])
-    data = np.concatenate([m.data.astype(np.float64), off[idx]])
-    aug = sp.csr_array((data, indices, indptr), shape=(n + 1, n + 1))
-    dist, pred = dijkstra(aug, directed=True, indices=n, return_predecessors=True, limit=cutoff)
-    dist = dist[:n]
-    pred = pred[:n].astype(np.int64)
-    reached = np.isfinite(dist)
-    # Root of each node's shortest-path tree branch: the node entered from the virtual node.
-    root = np.where(pred == n, np.arange(n), pred)
-    root = np.where(reached, root, -1)
-    while True:
-        r = np.flatnonzero(root >= 0)
-        nxt = root.copy()
-        nxt[r] = root[root[r]]
-        if np.array_equal(nxt, root):
-            break
-        root = nxt
-    label[reached] = node_fac[root[reached]]
-    time_s[reached] = dist[reached]
-    return time_s, label
-
-
-def nearest(
-    graph: TravelGraph,
-    facilities: ArrayLike,
-    *,
-    cutoff_s: float,
-    facility_offsets_s: ArrayLike | None = None,
-    direction: Literal["to", "from"] = "to",
-) -> Nearest:
-    """Time from every node to its nearest facility, by one multi-source search.
-
-    Parameters
-    ----------
-    graph
-        The mode graph.
-    facilities
-        Node positions of the facilities (markets); ``-1`` (with an infinite offset) for
-        a facility off the network, which then reaches nothing.
-    cutoff_s
-        Largest time kept; nodes farther than this from every facility get ``inf``.
-    facility_offsets_s
-        Seconds between each facility's node and the facility itself (e.g. its door),
-        added to every time through it.
-    direction
-        ``"to"`` (default): node → facility along edge direction (a worker going to a
-        market); the search runs on the reversed graph. ``"from"``: facility → node.
-
-    Returns
-    -------
-    Nearest
-        ``time_s`` and ``facility`` per node.
-
-    Raises
-    ------
-    InvalidValueError
-        Empty graph, bad edge times, positions outside the graph, NaN or negative offsets,
-        a negative cutoff.
-
-    Examples
-    --------
-    >>> from planner.network.graph import TravelGraph
-    >>> g = TravelGraph.from_edges("walk", [1, 2, 3, 4], [0, 1, 2, 3], [0, 0, 0, 0],
-    ...                            [0, 1, 2, 1, 2, 3], [1, 2, 3, 0, 1, 2], [10.0] * 6)
-    >>> r = nearest(g, [0, 3], cutoff_s=100, facility_offsets_s=[0.0, 15.0])
-    >>> r.time_s.tolist(), r.facility.tolist()
-    ([0.0, 10.0, 20.0, 15.0], [0, 0, 0, 1])
-    """
-    m = _check_graph(graph)
-    n = graph.n_nodes
-    cutoff = _check_cutoff(cutoff_s)
-    fac = _positions(facilities, n, what="facility")
-    off = _offsets(facility_offsets_s, len(fac), what="facility")
-    _check_unreachable(fac, off, what="facility")
-    if direction not in ("to", "from"):
-        raise InvalidValueError(f"unknown direction {direction!r}", fix="use 'to' or 'from'")
-    search_m = sp.csr_array(m.T) if direction == "to" else m
-    time_s, label = _nearest_on(search_m, fac, off, cutoff)
-    log.info(
-        "nearest of %d facilities (%s): %d of %d nodes within %.0f s",
-        len(fac),
-        graph.mode,
-        int(np.isfinite(time_s).sum()),
-        n,
-        cutoff,
-    )
-    return Nearest(
-        time_s=time_s, facility=label, cutoff_s=cutoff, facilities=fac, facility_offsets_s=off
-    )
-
-
-# --------------------------------------------------------------------------------------
-# Isochrones
-# --------------------------------------------------------------------------------------
-
-
-def _reach_geometry(
-    m: sp.csr_array,
-    x: NDArray[np.float64],
-    y: NDArray[np.float64],
-    node_t: NDArray[np.float64],
-    cutoff: float,
-    buffer_m: float,
-    quad_segs: int,
-) -> shapely.Geometry:
-    """Buffer of the parts of edges reachable within ``cutoff`` (see :func:`isochrones`)."""
-    coo = m.tocoo()
-    u = coo.row.astype(np.int64)
-    v = coo.col.astype(np.int64)
-    w = coo.data.astype(np.float64)
-    tu = node_t[u]
-    e = np.flatnonzero(tu <= cutoff)
-    u, v, w, tu = u[e], v[e], w[e], tu[e]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        frac = np.where(w > 0, np.clip((cutoff - tu) / w, 0.0, 1.0), 1.0)
-    x1 = x[u] + frac * (x[v] - x[u])
-    y1 = y[u] + frac * (y[v] - y[u])
-    coords = np.stack([np.column_stack([x[u], y[u]]), np.column_stack([x1, y1])], axis=1)
-    parts: list[NDArray[np.object_]] = []
-    if len(coords):
-        parts.append(np.asarray(shapely.linestrings(coords)))
-    reached = np.flatnonzero(node_t <= cutoff)
-    if len(reached):
-        parts.append(np.asarray(shapely.points(np.column_stack([x[reached], y[reached]]))))
-    if not parts:
-        return shapely.Polygon()
-    # Buffer each part, then a cascaded union: GEOS buffers one big collection ~30x slower
-    # (33 s against 1.1 s for a 3,000-node county graph).
-    bands = shapely.buffer(np.concatenate(parts), buffer_m, quad_segs=quad_segs)
-    return shapely.union_all(bands)
-
-
-def isochrones(
-    graph: TravelGraph,
-    origins: ArrayLike,
-    *,
-    cutoffs_s: Sequence[float],
-    origin_offsets_s: ArrayLike | None = None,
-    direction: Literal["to", "from"] = "to",
-    merge: bool = False,
-    buffer_m: float = ISOCHRONE_BUFFER_M,
-    quad_segs: int = 8,
-) -> gpd.GeoDataFrame:
-    """Polygons of the area within each cutoff of the origins, for maps.
-
-    The polygon is the union of ``buffer_m``-wide bands around every street segment
-    part reachable within the cutoff, and around every reached node. A segment entered at
-    a node reached at time ``t`` with ``w`` seconds to traverse is drawn up to the fraction
-    ``(cutoff - t) / w`` of its straight line between its end nodes (edges are drawn as
-    straight lines between nodes, as the graph holds no edge shapes). The band stands for
-    the houses and doors along a street, so the polygon is a map aid, not a measurement:
-    coverage figures come from :func:`travel_times` / :func:`nearest`.
-
-    Parameters
-    ----------
-    graph
-        The mode graph (projected coordinates in metres).
-    origins
-        Node positions of the origins (markets); ``-1`` with an infinite offset is skipped.
-    cutoffs_s
-        One or more cutoffs in seconds.
-    origin_offsets_s
-        Seconds between each origin's node and the origin itself.
-    direction
-        ``"to"`` (default): the area from which the origin is reached (a market's
-        catchment, worker → market); ``"from"``: the area reached from the origin.
-    merge
-        One polygon per cutoff for all origins together (nearest origin) instead of one
-        per origin and cutoff.
-    buffer_m
-        Half-width of the band around reached segments, metres.
-    quad_segs
-        Segments per quarter circle of the buffer.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        In ``graph.crs``. Columns ``origin`` (index into ``origins``), ``node`` (its
-        node position), ``cutoff_s``, ``geometry`` — or, with ``merge=True``, ``cutoff_s``
-        and ``geometry``. Rows are ordered by origin, then cutoff. An origin that reaches
-        nothing (unreachable) gets an empty polygon.
-
-    Examples
-    --------
-    >>> from planner.network.graph import TravelGraph
-    >>> g = TravelGraph.from_edges("walk", [1, 2], [0, 100], [0, 0], [0, 1], [1, 0],
-    ...                            [100.0, 100.0], crs="EPSG:32651")
-    >>> iso = isochrones(g, [0], cutoffs_s=[50], buffer_m=10)
-    >>> iso.geometry.iloc[0].bounds  # the first 50 m of the street, 10 m around it
-    (-10.0, -10.0, 60.0, 10.0)
-    """
-    m = _check_graph(graph)
-    n = graph.n_nodes
-    cuts = [_check_cutoff(c, name="cutoffs_s") for c in np.atleast_1d(np.asarray(cutoffs_s))]
-    if not cuts:
-        raise InvalidValueError("cutoffs_s is empty", fix="pass e.g. [900, 1800]")
-    if not (math.isfinite(buffer_m) and buffer_m > 0):
-        raise InvalidValueError(
-            f"buffer_m must be a positive number of metres, got {buffer_m!r}",
-            fix=f"leave it out for {ISOCHRONE_BUFFER_M:.0f} m",
-        )
-    if direction not in ("to", "from"):
-        raise InvalidValueError(f"unknown direction {direction!r}", fix="use 'to' or 'from'")
-    org = _positions(origins, n, what="origin")
-    off = _offsets(origin_offsets_s, len(org), what="origin")
-    _check_unreachable(org, off, what="origin")
-    if np.isnan(graph.x).any() or np.isnan(graph.y).any():
-        raise InvalidValueError(
-            f"the {graph.mode} graph has nodes without coordinates",
-            fix="build the graph from nodes with x/y (projected metres)",
-        )
-    search_m = sp.csr_array(m.T) if direction == "to" else m
-    cmax = max(cuts)
-    x = graph.x.astype(np.float64)
-    y = graph.y.astype(np.float64)
-    rows: list[dict[str, Any]] = []
-    if merge:
-        node_t, _ = _nearest_on(search_m, org, off, cmax)
-        for c in cuts:
-            geom = _reach_geometry(search_m, x, y, node_t, c, buffer_m, quad_segs)
-            rows.append({"cutoff_s": c, "geometry": geom})
-        return gpd.GeoDataFrame(rows, columns=["cutoff_s", "geometry"], crs=graph.crs)
-    for i in range(len(org)):
-        node_t = np.full(n, np.inf)
-        if org[i] >= 0:
-            node_t, _ = _nearest_on(search_m, org[i : i + 1], off[i : i + 1], cmax)
-        for c in cuts:
-            geom = _reach_geometry(search_m, x, y, node_t, c, buffer_m, quad_segs)
-            rows.append({"origin": i, "node": int(org[i]), "cutoff_s": c, "geometry": geom})
-    return gpd.GeoDataFrame(rows, columns=["origin", "node", "cutoff_s", "geometry"], crs=graph.crs)

@@ -8,7 +8,7 @@ with Chinese labels and these layers (each switchable in the layer control):
   stays small (a county of 250 m cells would otherwise write tens of thousands of polygons);
 - 现状覆盖范围 per tier — the area from which an existing market serving the tier is reached
   within the tier's threshold by one of its modes (isochrones, see
-  :func:`planner.network.traveltime.isochrones`), or with ``isochrones=False`` the demand
+  :func:`planner.network.isochrones.isochrones`), or with ``isochrones=False`` the demand
   cells counted as covered;
 - 覆盖缺口 per tier — :func:`planner.analysis.coverage.coverage_gaps` with their demand;
 - 现有零工市场 — existing markets, a circle coloured by tier, with a popup;
@@ -43,9 +43,9 @@ from planner.analysis.coverage import coverage_gaps
 from planner.errors import DependencyError, InvalidValueError
 from planner.io.coords import convert
 from planner.network.graph import TravelGraph
+from planner.network.isochrones import isochrones as isochrone_polygons
 from planner.network.snapping import snap_points
 from planner.network.transit import BusLayer
-from planner.network.traveltime import isochrones as isochrone_polygons
 
 if TYPE_CHECKING:
     import folium
