@@ -38,15 +38,15 @@ from planner.errors import CRSError, InvalidValueError
 from planner.io.coords import convert
 from planner.io.crs import convert_geometries
 from planner.publish._assets import leaflet_files, render_template
+from planner.publish._output import OutputFolder
 from planner.publish.directory import (
     FACILITY_LABELS,
     TIER_LABELS,
-    OutputFolder,
     directory_records,
     directory_table,
     write_directory,
-    write_job_ratio,
 )
+from planner.publish.job_ratio import write_job_ratio
 
 __all__ = ["TILE_SOURCES", "build_public_site"]
 

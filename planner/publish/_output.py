@@ -1,0 +1,119 @@
+"""The folder publishers write into: atomic writes, never over a file planner did not write.
+
+A folder keeps a small manifest (``.planner-outputs.json``) of the files planner wrote
+there and their hashes; any other existing file of the same name (an input, an edited
+copy) is refused. Files are written to a temporary file and renamed into place. CSV files
+are UTF-8 with a BOM and CRLF line ends, as Excel expects.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from os import PathLike
+from pathlib import Path
+
+import pandas as pd
+
+from planner.errors import InputFileError
+
+log = logging.getLogger(__name__)
+
+PathArg = str | PathLike[str]
+
+_MANIFEST = ".planner-outputs.json"
+
+
+class OutputFolder:
+    """A folder planner writes into: atomic writes, never over a file planner did not write.
+
+    Parameters
+    ----------
+    folder
+        The folder (created).
+    inputs
+        Files that must never be written (the inputs of the run).
+    """
+
+    def __init__(self, folder: PathArg, *, inputs: Iterable[PathArg] = ()) -> None:
+        self.folder = Path(folder)
+        if self.folder.exists() and not self.folder.is_dir():
+            raise InputFileError(
+                "the output folder is a file", path=self.folder, fix="choose a folder"
+            )
+        self.inputs = {Path(p).resolve() for p in inputs}
+        manifest = self.folder / _MANIFEST
+        self.known: dict[str, str] = {}
+        if manifest.is_file():
+            try:
+                loaded = json.loads(manifest.read_text(encoding="utf-8"))
+                self.known = {str(k): str(v) for k, v in loaded.get("files", {}).items()}
+            except (ValueError, AttributeError):
+                log.warning("%s is unreadable; treating the folder as new", manifest)
+
+    def write(self, name: str, data: bytes | str) -> Path:
+        """Write ``data`` (text is UTF-8 encoded) to ``name`` relative to the folder."""
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        target = self.folder / name
+        resolved = target.resolve()
+        if resolved in self.inputs:
+            raise InputFileError(
+                "refusing to write over an input file",
+                path=target,
+                fix="choose an output folder apart from the input files",
+            )
+        if target.exists():
+            digest = hashlib.sha256(target.read_bytes()).hexdigest()
+            if self.known.get(name) != digest:
+                raise InputFileError(
+                    "the file exists and was not written by planner (or was changed since);"
+                    " refusing to overwrite it",
+                    path=target,
+                    fix="choose another output folder, or move the file away",
+                )
+        _write_atomic(target, raw)
+        self.known[name] = hashlib.sha256(raw).hexdigest()
+        self._save()
+        return target
+
+    def _save(self) -> None:
+        body = {"generated_by": "planner", "files": dict(sorted(self.known.items()))}
+        text = json.dumps(body, ensure_ascii=False, indent=1) + "\n"
+        _write_atomic(self.folder / _MANIFEST, text.encode("utf-8"))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """CSV in UTF-8 with a BOM and CRLF line ends: what Excel expects."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _missing(v: object) -> bool:
+    if v is None or v is pd.NA:
+        return True
+    if isinstance(v, float):
+        return math.isnan(v)
+    return False
