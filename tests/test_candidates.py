@@ -1,4 +1,4 @@
-"""Candidate sites per tier (planner/analysis/candidates.py)."""
+"""Candidate sites per tier (planner/analysis/candidates/)."""
 
 from __future__ import annotations
 

@@ -33,6 +33,10 @@ are one site.
 
 Users add sites (``add``; they come first in the merge, so a user site absorbs generated
 ones near it) and exclude sites by ``candidate_id`` or ``anchor_name``.
+
+This module holds the entry, the merge, the numbering, user sites and exclusion; the
+builders of each source are in :mod:`planner.analysis.candidates._sources` (a new source
+goes there, see its docstring).
 """
 
 from __future__ import annotations
@@ -49,9 +53,27 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
-from scipy.spatial import cKDTree
 
 from planner import settings
+from planner.analysis.candidates._records import (
+    _column,
+    _concat,
+    _greedy_clusters,
+    _inside_area,
+    _records,
+    _text,
+)
+from planner.analysis.candidates._sources import (
+    EMPLOYMENT_WORDS,
+    _market_candidates,
+    _named,
+    _osm_comprehensive,
+    _osm_sector,
+    _place_sector_candidates,
+    _station_venues,
+    _street_points,
+    _transit_candidates,
+)
 from planner.errors import CRSError, EmptyFileError, GeometryError, InvalidValueError
 from planner.io.crs import StudyArea
 from planner.io.transit import TransitFeed
@@ -112,28 +134,6 @@ TIER_ANCHORS: dict[str, frozenset[str]] = {
     ),
 }
 
-#: Words in a name that mark a public employment-service centre (人力资源市场,
-#: 公共就业服务中心, 人社局, 就业服务站 …).
-EMPLOYMENT_WORDS: tuple[str, ...] = ("人力资源", "公共就业", "人社", "就业服务")
-
-#: Words in a name that mark a station venue, checked in this order (a 村党群服务中心 is a
-#: party service centre).
-STATION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("party_service_centre", ("党群服务中心",)),
-    ("village_committee", ("村委会", "村民委员会")),
-    ("community_centre", ("社区服务中心", "居委会", "居民委员会")),
-)
-
-#: OSM place kinds that anchor sector markets → (anchor kind, default sector).
-_OSM_SECTOR_KINDS: dict[str, tuple[str, str]] = {
-    "industrial": ("industrial_park", "manufacturing"),
-    "building_materials": ("building_materials", "construction"),
-    "mall": ("mall", "commerce"),
-    "marketplace": ("marketplace", "commerce"),
-}
-
-_PLACE_SECTOR_KINDS = ("industrial_park", "building_materials", "mall")
-
 #: Columns of the result, in order (``geometry`` last).
 CANDIDATE_COLUMNS: tuple[str, ...] = (
     "candidate_id",
@@ -155,8 +155,6 @@ _EMPTY_FIX = {
     "sector": "give places (industrial parks, building-material markets, malls) or OSM places",
     "station": "give community centres or a walk graph",
 }
-
-_RECORD_COLUMNS = ("anchor_kind", "anchor_name", "sector", "n_routes", "source", "source_id")
 
 
 def candidate_sites(
@@ -450,433 +448,8 @@ def _common_crs(area: StudyArea | None, layers: dict[str, Any]) -> CRS:
 
 
 # --------------------------------------------------------------------------------------
-# Generators: each returns a frame of _RECORD_COLUMNS plus x, y
+# User sites
 # --------------------------------------------------------------------------------------
-
-
-def _records(
-    kind: Sequence[str] | str,
-    name: Sequence[Any],
-    xy: NDArray[np.float64],
-    *,
-    source: str,
-    source_id: Sequence[Any],
-    sector: Sequence[Any] | None = None,
-    n_routes: Sequence[Any] | None = None,
-    footprint: Sequence[Any] | None = None,
-) -> pd.DataFrame:
-    n = len(xy)
-    out = pd.DataFrame(
-        {
-            "anchor_kind": [kind] * n if isinstance(kind, str) else list(kind),
-            "anchor_name": [_text(v) for v in name],
-            "sector": [_text(v) for v in sector] if sector is not None else [None] * n,
-            "n_routes": pd.array(
-                list(n_routes) if n_routes is not None else [None] * n, dtype="Int64"
-            ),
-            "source": [source] * n,
-            "source_id": [_text(v) for v in source_id],
-            "x": xy[:, 0] if n else np.empty(0),
-            "y": xy[:, 1] if n else np.empty(0),
-        }
-    )
-    # The outline of a polygon anchor (None for points): a candidate inside it, or within
-    # merge_m of it, is the same site even when far from its representative point.
-    out["footprint"] = list(footprint) if footprint is not None else [None] * n
-    return out
-
-
-def _empty() -> pd.DataFrame:
-    return _records([], [], np.empty((0, 2)), source="", source_id=[])
-
-
-def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return _empty()
-    out = pd.concat(parts, ignore_index=True)
-    out["n_routes"] = out["n_routes"].astype("Int64")
-    return out
-
-
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if value is pd.NA:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _points(geoms: Any, *, what: str) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
-    """(xy, ok): a point per geometry (point_on_surface for lines/polygons); empty → not ok."""
-    arr = np.asarray(geoms, dtype=object)
-    ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
-    xy = np.full((len(arr), 2), np.nan)
-    if ok.any():
-        pts = shapely.point_on_surface(arr[ok])
-        xy[ok, 0] = shapely.get_x(pts)
-        xy[ok, 1] = shapely.get_y(pts)
-    if (~ok).any():
-        log.warning("%s: %d feature(s) without a geometry left out", what, int((~ok).sum()))
-    return xy, ok
-
-
-def _names(frame: pd.DataFrame) -> list[str | None]:
-    if "name" not in frame.columns:
-        return [None] * len(frame)
-    return [_text(v) for v in frame["name"].tolist()]
-
-
-def _has_word(names: Sequence[str | None], words: Sequence[str]) -> NDArray[np.bool_]:
-    return np.array([n is not None and any(w in n for w in words) for n in names], dtype=np.bool_)
-
-
-def _osm_ids(osm: pd.DataFrame) -> list[str]:
-    if "osm_type" in osm.columns and "osm_id" in osm.columns:
-        return [f"{t}/{i}" for t, i in zip(osm["osm_type"], osm["osm_id"], strict=True)]
-    return [str(i) for i in osm.index]
-
-
-def _column(frame: pd.DataFrame, name: str) -> list[Any]:
-    return frame[name].tolist() if name in frame.columns else [None] * len(frame)
-
-
-def _market_candidates(markets: gpd.GeoDataFrame, tier: str) -> pd.DataFrame:
-    tiers = markets["tier"].astype("string") if "tier" in markets.columns else None
-    status = (
-        markets["status"].astype("string").fillna("unknown")
-        if "status" in markets.columns
-        else pd.Series("unknown", index=markets.index, dtype="string")
-    )
-    names = _names(markets)
-    same_tier = (
-        (tiers == tier).fillna(False).to_numpy(dtype=bool)
-        if tiers is not None
-        else np.zeros(len(markets), dtype=bool)
-    )
-    is_open = (status != "closed").to_numpy(dtype=bool)
-    existing = same_tier & is_open
-    closed = int((same_tier & ~is_open).sum())
-    if closed:
-        log.info("%d closed %s market(s) are not candidates", closed, tier)
-    employment = (
-        _has_word(names, EMPLOYMENT_WORDS) & ~existing & is_open
-        if tier == "comprehensive"
-        else np.zeros(len(markets), dtype=bool)
-    )
-    use = existing | employment
-    if not use.any():
-        return _empty()
-    sub = markets.loc[use]
-    xy, ok = _points(sub.geometry.values, what=f"markets ({tier} candidates)")
-    kinds = np.where(existing[use], "existing_market", "employment_centre")
-    ids = _column(sub, "market_id")
-    return _records(
-        list(kinds[ok]),
-        [n for n, k in zip(np.asarray(names, dtype=object)[use], ok, strict=True) if k],
-        xy[ok],
-        source="markets",
-        source_id=[i for i, k in zip(ids, ok, strict=True) if k],
-    )
-
-
-def _transit_candidates(
-    feed: TransitFeed,
-    *,
-    date: dt.date | str | None,
-    window: tuple[str, str],
-    hub_min_routes: int,
-    merge_m: float,
-) -> pd.DataFrame:
-    """Hubs (stops with ≥ hub_min_routes routes, neighbours merged) and terminals."""
-    patterns = feed.patterns
-    if date is not None:
-        service = feed.require_service(date, window[0], window[1])
-        patterns = patterns[patterns["pattern_id"].isin(set(service["pattern_id"]))]
-    else:
-        log.warning(
-            "no date given: every route of the feed counts towards hubs and terminals,"
-            " whether it runs in the window %s-%s or not (pass date= to check service)",
-            *window,
-        )
-    stop_routes: dict[str, set[str]] = {}
-    terminals: set[str] = set()
-    for stop_ids, route_id in zip(patterns["stop_ids"], patterns["route_id"], strict=True):
-        ids = [str(s) for s in stop_ids]
-        for s in ids:
-            stop_routes.setdefault(s, set()).add(str(route_id))
-        if ids:
-            terminals.update((ids[0], ids[-1]))
-    if not stop_routes:
-        return _empty()
-    stops = feed.stops.drop_duplicates("stop_id")
-    stops = stops.set_index(stops["stop_id"].astype(str))
-    known = [s for s in stop_routes if s in stops.index]
-    if len(known) < len(stop_routes):
-        log.warning(
-            "transit: %d stop id(s) of the patterns are not in the stops table; left out",
-            len(stop_routes) - len(known),
-        )
-    # Seeds: most routes first, then stop id, so a cluster is centred on its busiest stop.
-    order = sorted(known, key=lambda s: (-len(stop_routes[s]), s))
-    sub = stops.loc[order]
-    xy, ok = _points(sub.geometry.values, what="transit stops")
-    order = [s for s, k in zip(order, ok, strict=True) if k]
-    xy = xy[ok]
-    names = {s: _text(n) for s, n in zip(sub.index, _column(sub, "name"), strict=True)}
-    seed = _greedy_clusters(xy, merge_m)
-    routes_of_seed: dict[int, set[str]] = {}
-    for i, s in enumerate(order):
-        routes_of_seed.setdefault(int(seed[i]), set()).update(stop_routes[s])
-
-    kinds: list[str] = []
-    rows: list[int] = []
-    n_routes: list[int] = []
-    seen_terminal: set[int] = set()
-    for i, s in enumerate(order):
-        c = int(seed[i])
-        n = len(routes_of_seed[c])
-        if c == i and n >= hub_min_routes:
-            kinds.append("transit_hub")
-            rows.append(i)
-            n_routes.append(n)
-        if s in terminals and c not in seen_terminal:
-            seen_terminal.add(c)
-            kinds.append("bus_station")
-            rows.append(i)
-            n_routes.append(n)
-    n_hubs = kinds.count("transit_hub")
-    log.info(
-        "transit: %d stop(s) in service, %d hub(s) with >= %d routes, %d terminal(s)",
-        len(order),
-        n_hubs,
-        hub_min_routes,
-        len(kinds) - n_hubs,
-    )
-    return _records(
-        kinds,
-        [names[order[i]] for i in rows],
-        xy[rows] if rows else np.empty((0, 2)),
-        source="transit",
-        source_id=[order[i] for i in rows],
-        n_routes=n_routes,
-    )
-
-
-def _greedy_clusters(xy: NDArray[np.float64], radius_m: float) -> NDArray[np.int64]:
-    """Seed index of each point: each point in order that is not yet taken becomes a seed and
-    takes the untaken points within ``radius_m`` of it."""
-    n = len(xy)
-    seed = np.full(n, -1, dtype=np.int64)
-    if n == 0:
-        return seed
-    tree = cKDTree(xy)
-    for i in range(n):
-        if seed[i] >= 0:
-            continue
-        seed[i] = i
-        for j in tree.query_ball_point(xy[i], radius_m):
-            if seed[j] < 0:
-                seed[j] = i
-    return seed
-
-
-def _osm_comprehensive(osm: gpd.GeoDataFrame) -> pd.DataFrame:
-    kinds = _column(osm, "kind")
-    names = _names(osm)
-    anchor: list[str | None] = []
-    for k, n in zip(kinds, names, strict=True):
-        if n and any(w in n for w in EMPLOYMENT_WORDS):
-            anchor.append("employment_centre")
-        elif k == "bus_station":
-            anchor.append("bus_station")
-        elif k == "townhall":
-            anchor.append("town_centre")
-        else:
-            anchor.append(None)
-    return _subset_records(osm, anchor, names, source="osm", ids=_osm_ids(osm))
-
-
-def _subset_records(
-    frame: gpd.GeoDataFrame,
-    anchor: Sequence[str | None],
-    names: Sequence[str | None],
-    *,
-    source: str,
-    ids: Sequence[Any],
-    sectors: Sequence[Any] | None = None,
-    geoms: Any = None,
-) -> pd.DataFrame:
-    use = np.array([a is not None for a in anchor], dtype=bool)
-    if not use.any():
-        return _empty()
-    pos = np.flatnonzero(use)
-    shapes = np.asarray(frame.geometry.values, dtype=object)[pos]
-    g = shapes if geoms is None else np.asarray(geoms, dtype=object)[pos]
-    xy, ok = _points(g, what=f"{source} candidates")
-    pos = pos[ok].tolist()
-    shapes = shapes[ok]
-    is_area = shapely.get_type_id(shapes) >= int(shapely.GeometryType.POLYGON)
-    footprint = [s if a else None for s, a in zip(shapes, is_area, strict=True)]
-    return _records(
-        [str(anchor[i]) for i in pos],
-        [names[i] for i in pos],
-        xy[ok],
-        source=source,
-        source_id=[ids[i] for i in pos],
-        sector=[sectors[i] for i in pos] if sectors is not None else None,
-        footprint=footprint,
-    )
-
-
-def _named(frame: gpd.GeoDataFrame, words: Sequence[str], kind: str, source: str) -> pd.DataFrame:
-    names = _names(frame)
-    hit = _has_word(names, words)
-    anchor = [kind if h else None for h in hit]
-    ids = _column(frame, "place_id") if "place_id" in frame.columns else list(map(str, frame.index))
-    return _subset_records(frame, anchor, names, source=source, ids=ids, geoms=_site(frame))
-
-
-def _site(frame: gpd.GeoDataFrame) -> Any:
-    """The places' site points when they have them, else their geometries."""
-    if "site_point" in frame.columns:
-        return np.asarray(gpd.GeoSeries(frame["site_point"]).values, dtype=object)
-    return np.asarray(frame.geometry.values, dtype=object)
-
-
-def _place_sector_candidates(places: gpd.GeoDataFrame, sector: str | None) -> pd.DataFrame:
-    kinds = _column(places, "kind")
-    main = _column(places, "sector")
-    lists = _column(places, "sectors")
-    anchor: list[str | None] = []
-    chosen: list[Any] = []
-    for k, s, many in zip(kinds, main, lists, strict=True):
-        options = list(many) if isinstance(many, list | tuple | np.ndarray) else []
-        if _text(s) and s not in options:
-            options.insert(0, s)
-        if k not in _PLACE_SECTOR_KINDS or (sector is not None and sector not in options):
-            anchor.append(None)
-            chosen.append(None)
-            continue
-        anchor.append(str(k))
-        chosen.append(sector if sector is not None else s)
-    ids = _column(places, "place_id") if "place_id" in places.columns else list(places.index)
-    return _subset_records(
-        places,
-        anchor,
-        _names(places),
-        source="places",
-        ids=ids,
-        sectors=chosen,
-        geoms=_site(places),
-    )
-
-
-def _osm_sector(osm: gpd.GeoDataFrame, sector: str | None) -> pd.DataFrame:
-    anchor: list[str | None] = []
-    sectors: list[str | None] = []
-    for k in _column(osm, "kind"):
-        hit = _OSM_SECTOR_KINDS.get(str(k))
-        if hit is None or (sector is not None and hit[1] != sector):
-            anchor.append(None)
-            sectors.append(None)
-        else:
-            anchor.append(hit[0])
-            sectors.append(hit[1])
-    return _subset_records(
-        osm, anchor, _names(osm), source="osm", ids=_osm_ids(osm), sectors=sectors
-    )
-
-
-def _station_kind(name: str | None) -> str | None:
-    if not name:
-        return None
-    for kind, words in STATION_WORDS:
-        if any(w in name for w in words):
-            return kind
-    return None
-
-
-def _station_venues(frame: gpd.GeoDataFrame, source: str) -> pd.DataFrame:
-    """Community venues: kind community_centre, or a name marking one (any kind)."""
-    names = _names(frame)
-    kinds = _column(frame, "kind")
-    anchor: list[str | None] = []
-    for k, n in zip(kinds, names, strict=True):
-        by_name = _station_kind(n)
-        if by_name is not None:
-            anchor.append(by_name)
-        elif k == "community_centre":
-            anchor.append("community_centre")
-        else:
-            anchor.append(None)
-    if source == "osm":
-        ids: list[Any] = _osm_ids(frame)
-        geoms = None
-    else:
-        ids = _column(frame, "place_id") if "place_id" in frame.columns else list(frame.index)
-        geoms = _site(frame)
-    return _subset_records(frame, anchor, names, source=source, ids=ids, geoms=geoms)
-
-
-def _street_points(
-    walk: TravelGraph,
-    spacing_m: float,
-    anchors_xy: NDArray[np.float64],
-    area: StudyArea | None,
-) -> pd.DataFrame:
-    """The walk node nearest each grid-cell centre (within spacing/2), in cells with no anchor."""
-    x = np.asarray(walk.x, dtype=float)
-    y = np.asarray(walk.y, dtype=float)
-    good = np.isfinite(x) & np.isfinite(y)
-    if not good.any():
-        return _empty()
-    node_pos = np.flatnonzero(good)
-    xy = np.column_stack([x[good], y[good]])
-    cells = np.unique(np.floor(xy / spacing_m).astype(np.int64), axis=0)
-    centres = (cells + 0.5) * spacing_m
-    dist, nearest = cKDTree(xy).query(centres, distance_upper_bound=spacing_m / 2.0)
-    hit = np.isfinite(dist)
-    cells, nearest = cells[hit], nearest[hit]
-    if len(anchors_xy):
-        taken = {tuple(c) for c in np.floor(anchors_xy / spacing_m).astype(np.int64).tolist()}
-        free = np.array([tuple(c) not in taken for c in cells.tolist()], dtype=bool)
-        if (~free).any():
-            log.info(
-                "street points: %d grid cell(s) already hold a community venue", int((~free).sum())
-            )
-        nearest = nearest[free]
-    nearest = np.unique(nearest)
-    pts = xy[nearest]
-    ids = walk.node_ids[node_pos[nearest]]
-    out = _records(
-        "street_point",
-        [None] * len(pts),
-        pts,
-        source="street",
-        source_id=[str(i) for i in ids.tolist()],
-    )
-    if area is not None and len(out):
-        out = _inside_area(out, area)
-    log.info("street points: %d on a %g m grid", len(out), spacing_m)
-    return out
-
-
-def _inside_area(frame: pd.DataFrame, area: StudyArea) -> pd.DataFrame:
-    pts = shapely.points(frame["x"].to_numpy(), frame["y"].to_numpy())
-    outside = area.distance_outside_m(pts) > 0
-    if outside.any():
-        counts = frame.loc[outside, "anchor_kind"].value_counts().sort_index()
-        log.warning(
-            "%d candidate(s) outside the study area %s left out (%s)",
-            int(outside.sum()),
-            area.name,
-            ", ".join(f"{k} {int(v)}" for k, v in counts.items()),
-        )
-    return frame.loc[~outside].reset_index(drop=True)
 
 
 def _user_candidates(add: gpd.GeoDataFrame, tier: str, *, taken: set[str]) -> pd.DataFrame:
