@@ -1,4 +1,4 @@
-"""Market directory reader (planner/io/markets.py) and its template."""
+"""Market directory reader (planner/io/markets/) and its template."""
 
 from __future__ import annotations
 

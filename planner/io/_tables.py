@@ -2,7 +2,10 @@
 
 Every reader of a CSV/XLSX table goes through these helpers, so every reader
 reports problems the same way: the file, the spreadsheet row (header = row 1),
-the column as the user wrote it, what is wrong and the fix.
+the column as the user wrote it, what is wrong and the fix. The last section holds the
+helpers of the directory-style readers (markets, places, work logs): headers as written,
+text cells, required cells, mapped values and points whose coordinate system may differ
+per row.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -23,6 +28,7 @@ from planner import settings
 from planner.errors import (
     ColumnError,
     CoordinateError,
+    CRSError,
     DuplicateIdError,
     EmptyFileError,
     EncodingError,
@@ -36,9 +42,11 @@ from planner.io.crs import StudyArea, choose_crs
 __all__ = [
     "ColumnSpec",
     "Schema",
+    "as_text",
     "check_file",
     "check_unique",
     "decode_text",
+    "points_by_row_crs",
     "points_from_lonlat",
     "read_table",
     "sheet_row",
@@ -453,3 +461,188 @@ def _check_lonlat_values(
             column=lon_column if abs(lon[i]) > 180 else lat_column,
             fix="give degrees (e.g. 121.44, 37.46), or convert the projected coordinates first",
         )
+
+
+# --------------------------------------------------------------------------------------
+# Helpers of the directory-style readers (markets, places, work logs)
+# --------------------------------------------------------------------------------------
+
+_PANDAS_3 = int(pd.__version__.split(".")[0]) >= 3
+
+
+def _headers(raw: pd.DataFrame, schema: Schema) -> dict[str, str]:
+    """Canonical name → the header as the user wrote it."""
+    out: dict[str, str] = {}
+    for col in raw.columns:
+        canon = schema.canonical(str(col))
+        if canon is not None and canon not in out:
+            out[canon] = str(col)
+    return out
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Text column: stripped, empty cells missing (NaN), pandas' text dtype."""
+    text = values.astype("string").str.strip()
+    text = text.mask(text == "")
+    if _PANDAS_3:
+        return text.astype("str")
+    return text.astype(object).where(text.notna(), np.nan)
+
+
+def _require_cells(
+    df: pd.DataFrame, column: str, *, path: PathArg, shown_as: str, fix: str = "fill in every row"
+) -> None:
+    empty = df[column].isna()
+    if empty.any():
+        i = df.index[np.flatnonzero(empty.to_numpy())[0]]
+        raise InvalidValueError(
+            f"empty value ({int(empty.sum())} empty row(s))",
+            path=path,
+            row=sheet_row(i),
+            column=shown_as,
+            fix=fix,
+        )
+
+
+def _map_values(
+    values: pd.Series,
+    mapper: Callable[[str], str | None],
+    *,
+    path: PathArg,
+    shown_as: str,
+    accepted: str,
+) -> pd.Series:
+    """Map text cells with ``mapper``; an unmapped non-empty cell is an error naming its row."""
+    out: list[Any] = []
+    for i, v in values.items():
+        if pd.isna(v):
+            out.append(pd.NA)
+            continue
+        mapped = mapper(str(v))
+        if mapped is None:
+            raise InvalidValueError(
+                f"unknown value {v!r}",
+                path=path,
+                row=sheet_row(int(i)),  # type: ignore[call-overload]
+                column=shown_as,
+                fix=f"use one of: {accepted}",
+            )
+        out.append(mapped)
+    return pd.Series(out, index=values.index, dtype="object")
+
+
+def points_by_row_crs(
+    df: pd.DataFrame,
+    *,
+    coords: CoordSystem | str | None,
+    area: StudyArea | None,
+    crs: CRS | str | int | None,
+    path: PathArg,
+    headers: Mapping[str, str],
+    allow_missing: bool,
+) -> gpd.GeoDataFrame:
+    """Points from ``lon``/``lat`` columns whose system may differ per row (column ``coords``).
+
+    ``df`` must hold ``lon``, ``lat`` (text or numbers) and ``coords`` (text or NA). Rows
+    are grouped by system and each group goes through
+    :func:`planner.io._tables.points_from_lonlat`, so every row gets the same checks.
+    On return ``lon``/``lat`` are floats and ``coords`` the canonical system of each row
+    (NA for rows without coordinates and without a declared system).
+    """
+    lon_h = headers.get("lon", "经度")
+    lat_h = headers.get("lat", "纬度")
+    coords_h = headers.get("coords", "坐标系")
+    out = df.copy()
+    out["lon"] = to_number(out, "lon", path=path, shown_as=lon_h, required=False)
+    out["lat"] = to_number(out, "lat", path=path, shown_as=lat_h, required=False)
+    has_xy = out["lon"].notna() & out["lat"].notna()
+
+    default: CoordSystem = "wgs84"
+    if coords is not None:
+        default = normalise_coord_system(coords, where=f"{path} (coords argument)")
+    systems: list[Any] = []
+    for i, v, xy in zip(out.index, out["coords"], has_xy.to_numpy(), strict=True):
+        if pd.isna(v):
+            systems.append(default if (coords is not None or xy) else pd.NA)
+            continue
+        try:
+            systems.append(normalise_coord_system(str(v)))
+        except CRSError as exc:
+            raise CRSError(
+                f"unknown coordinate system {v!r}",
+                path=path,
+                row=sheet_row(int(i)),  # type: ignore[call-overload]
+                column=coords_h,
+                fix=exc.fix,
+            ) from exc
+    out["coords"] = pd.Series(systems, index=out.index, dtype="object")
+    undeclared = has_xy & df["coords"].isna()
+    if coords is None and undeclared.any():
+        log.warning(
+            "%s: %d row(s) have coordinates but no coordinate system (no 坐标系 column value"
+            " and no coords argument); read as WGS-84. Declare gcj02 for AMap/高德 or bd09 for"
+            " Baidu coordinates",
+            path,
+            int(undeclared.sum()),
+        )
+
+    groups = {str(s): idx for s, idx in out.groupby("coords", dropna=False).groups.items()}
+    target: CRS | None = area.crs if area is not None else (CRS(crs) if crs is not None else None)
+    if target is None:
+        target = _crs_from_points(out, groups, path=path, lon_h=lon_h, lat_h=lat_h)
+
+    geoms = np.empty(len(out), dtype=object)
+    positions = pd.Series(np.arange(len(out)), index=out.index)
+    for system, idx in groups.items():
+        part = out.loc[idx]
+        pts = points_from_lonlat(
+            part,
+            part["lon"],
+            part["lat"],
+            coords="wgs84" if system in {"<NA>", "nan"} else system,
+            path=path,
+            lon_column=lon_h,
+            lat_column=lat_h,
+            area=area,
+            crs=target,
+            allow_missing=allow_missing,
+        )
+        geoms[positions.loc[idx].to_numpy()] = pts.geometry.to_numpy()
+    return gpd.GeoDataFrame(out, geometry=list(geoms), crs=target)
+
+
+def _crs_from_points(
+    df: pd.DataFrame,
+    groups: Mapping[str, Any],
+    *,
+    path: PathArg,
+    lon_h: str,
+    lat_h: str,
+) -> CRS:
+    """UTM zone at the median WGS-84 point (EPSG:4326 when no row has coordinates)."""
+    lons: list[np.ndarray] = []
+    lats: list[np.ndarray] = []
+    for system, idx in groups.items():
+        part = df.loc[idx]
+        ok = part["lon"].notna() & part["lat"].notna()
+        if not ok.any():
+            continue
+        # The checked conversion (swapped, metres) runs first, so the median is meaningful.
+        pts = points_from_lonlat(
+            part[ok],
+            part.loc[ok, "lon"],
+            part.loc[ok, "lat"],
+            coords="wgs84" if system in {"<NA>", "nan"} else system,
+            path=path,
+            lon_column=lon_h,
+            lat_column=lat_h,
+            crs=CRS.from_epsg(4326),
+        )
+        lons.append(pts.geometry.x.to_numpy())
+        lats.append(pts.geometry.y.to_numpy())
+    if not lons:
+        log.warning("%s: no row has coordinates; result left in EPSG:4326 (empty geometries)", path)
+        return CRS.from_epsg(4326)
+    lon_all = np.concatenate(lons)
+    lat_all = np.concatenate(lats)
+    return choose_crs(float(np.median(lon_all)), float(np.median(lat_all)))

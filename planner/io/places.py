@@ -56,17 +56,22 @@ from pyproj import CRS
 
 from planner import settings
 from planner.errors import ColumnError, CoordinateError, GeometryError, InvalidValueError
-from planner.io._tables import ColumnSpec, Schema, check_unique, read_table, sheet_row, to_number
-from planner.io.coords import CoordSystem, normalise_coord_system
-from planner.io.crs import StudyArea, choose_crs
-from planner.io.markets import (
+from planner.io._tables import (
+    ColumnSpec,
+    Schema,
     _headers,
     _map_values,
     _require_cells,
     as_text,
+    check_unique,
     points_by_row_crs,
-    split_list,
+    read_table,
+    sheet_row,
+    to_number,
 )
+from planner.io.coords import CoordSystem, normalise_coord_system
+from planner.io.crs import StudyArea, choose_crs
+from planner.io.markets import split_list
 from planner.io.vector import read_vector
 
 __all__ = [

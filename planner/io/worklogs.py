@@ -27,8 +27,17 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import ColumnError, DuplicateIdError, InvalidValueError
-from planner.io._tables import ColumnSpec, Schema, _norm, read_table, sheet_row, to_number
-from planner.io.markets import _headers, _require_cells, as_text
+from planner.io._tables import (
+    ColumnSpec,
+    Schema,
+    _headers,
+    _norm,
+    _require_cells,
+    as_text,
+    read_table,
+    sheet_row,
+    to_number,
+)
 
 __all__ = [
     "PERSONAL_HEADERS",

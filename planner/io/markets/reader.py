@@ -1,0 +1,295 @@
+"""The directory of gig-labour markets (零工市场名录): CSV/XLSX with Chinese or English headers.
+
+A county's directory lists, for each market, its name, tier, address, coordinates,
+opening hours, the occupations it serves and how to reach it (鲁人社字〔2024〕44号 (十):
+名录清单 with 地址、运行时间、职业(工种)、联系方式). :func:`read_markets` reads such a
+table, checks every cell at the door and returns one row per market with point
+geometries in a projected CRS. :func:`~planner.io.markets.write_markets_template` writes
+the empty template (``data/markets_template.csv`` / ``.xlsx``) users fill in.
+
+Columns
+-------
+Every column of :data:`~planner.io.markets.MARKET_SCHEMA` is present in the result (empty
+when the file lacks it). The Chinese header (first alias) is what the template uses; the
+English canonical name is accepted as a header too.
+
+======================  ==========================================  ===================
+column                  headers accepted                            value
+======================  ==========================================  ===================
+``market_id``           编号, 市场编号, id                           text; ``M0001`` … in
+                                                                    row order when the
+                                                                    column is absent
+``name``                名称, 市场名称 (required)                    text
+``tier``                类型, 市场类型                               ``comprehensive`` /
+                                                                    ``sector`` /
+                                                                    ``station`` (or NA)
+``address``             地址, address_text                           text
+``county``              所属区县, 区县, district                     text
+``adcode``              行政区划代码, 区划代码                       text (zeros kept)
+``lon``, ``lat``        经度, 纬度                                   float, as written,
+                                                                    in ``coords``
+``coords``              坐标系, crs, coord_crs                       ``wgs84`` / ``gcj02``
+                                                                    / ``bd09``
+``hours``               开放时间, 营业时间, 运行时间                 text as written
+``opening_hours``       (parsed from ``hours``)                      OpeningHours or None
+``occupations``         工种, 职业(工种), 服务工种                    list of text
+``phone``               联系电话, 电话                               text (zeros kept)
+``hotline``             服务热线                                     text
+``complaints``          投诉渠道, 投诉电话                           text
+``staff``               工作人员数                                   Int64 ≥ 0
+``capacity``            容纳人数                                     Int64 ≥ 0
+``operating_mode``      运营模式                                     text
+``operator``            运营主体, 运营单位                           text
+``services``            服务项目                                     list of text
+``facilities``          便民设施                                     list of text
+``facility_keys``       (from ``facilities``)                        list of keys of
+                                                                    :data:`FACILITY_KEYS`
+``area_m2``             面积(平方米), 场地面积                       float ≥ 0
+``opened``              开业时间, 成立时间                           text
+``status``              状态                                         ``open`` /
+                                                                    ``suspended`` /
+                                                                    ``closed`` /
+                                                                    ``unknown`` (or NA)
+``status_text``         (the 状态 cell as written)                   text
+======================  ==========================================  ===================
+
+plus ``city``, ``city_adcode``, ``town``, ``source``, ``source_date``,
+``source_publisher``, ``reliability`` and ``remark`` (text) and ``geometry``.
+
+The per-row ``coords`` column is named ``coords`` rather than ``crs`` so it does not
+shadow :attr:`geopandas.GeoDataFrame.crs`; a ``crs`` header is accepted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import CRS
+
+from planner.errors import DuplicateIdError, HoursError
+from planner.io._tables import (
+    PathArg,
+    _headers,
+    _map_values,
+    _require_cells,
+    as_text,
+    check_unique,
+    points_by_row_crs,
+    read_table,
+    sheet_row,
+    to_number,
+)
+from planner.io.coords import CoordSystem
+from planner.io.crs import StudyArea
+from planner.io.hours import OpeningHours, parse_hours
+from planner.io.markets._schema import (
+    _TEXT_COLUMNS,
+    MARKET_COLUMNS,
+    MARKET_SCHEMA,
+    _status_of,
+    _tier_of,
+    facility_keys,
+    split_list,
+)
+
+__all__ = ["read_markets"]
+
+log = logging.getLogger(__name__)
+
+
+def read_markets(
+    path: PathArg,
+    *,
+    coords: CoordSystem | str | None = None,
+    area: StudyArea | None = None,
+    crs: CRS | str | int | None = None,
+    sheet: str | int | None = None,
+    allow_missing_coords: bool = True,
+    strict_hours: bool = True,
+) -> gpd.GeoDataFrame:
+    """Read a gig-market directory (零工市场名录) into checked point geometries.
+
+    Parameters
+    ----------
+    path
+        CSV (UTF-8, UTF-8 with BOM, GBK/GB18030) or XLSX file, one row per market,
+        Chinese or English headers (see the module docstring; the template is
+        ``data/markets_template.csv``).
+    coords
+        Coordinate system of the lon/lat columns: ``"wgs84"``, ``"gcj02"`` (AMap/高德)
+        or ``"bd09"`` (Baidu). A 坐标系 cell overrides it for its row. When neither is
+        given, WGS-84 is assumed and a warning is logged.
+    area
+        Study area: the result is in ``area.crs`` and points more than
+        :data:`planner.settings.OUTSIDE_AREA_TOLERANCE_M` outside it are an error.
+    crs
+        Output CRS when there is no ``area``; default a UTM zone chosen from the points
+        (EPSG:4326 when no row has coordinates).
+    sheet
+        XLSX sheet name or 0-based index (default the first sheet).
+    allow_missing_coords
+        Keep rows without coordinates with an empty (``None``) geometry and log how many
+        (default). ``False`` makes them an error.
+    strict_hours
+        Opening hours that cannot be read are an error (default). ``False`` keeps the
+        text in ``hours``, sets ``opening_hours`` to ``None`` and logs how many.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The columns of :data:`MARKET_COLUMNS` and ``geometry`` (points), in row order.
+
+    Raises
+    ------
+    planner.errors.PlannerError
+        A subclass naming the file, row and column: missing/empty/undecodable file
+        (MissingFileError, EmptyFileError, EncodingError), unknown or missing column
+        (ColumnError), bad tier, status, number or coordinate system (InvalidValueError,
+        CRSError), swapped, projected or far-away coordinates (CoordinateError),
+        unreadable hours (HoursError), repeated id or (name, address) (DuplicateIdError).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> m = read_markets(Path("data/markets_template.csv"))  # doctest: +SKIP
+    >>> m[["market_id", "tier", "coords"]].values.tolist()  # doctest: +SKIP
+    [['SL0001', 'comprehensive', 'gcj02'], ['SL0002', 'station', 'gcj02']]
+    """
+    raw = read_table(path, sheet=sheet, what="market directory")
+    headers = _headers(raw, MARKET_SCHEMA)
+    df = MARKET_SCHEMA.apply(raw, path=path)
+    df = _strip_text(df)
+    for col in MARKET_SCHEMA.columns:
+        if col.name not in df.columns:
+            df[col.name] = as_text(pd.Series(None, index=df.index, dtype="object"))
+
+    _require_cells(df, "name", path=path, shown_as=headers.get("name", "名称"))
+    if "market_id" in headers:
+        _require_cells(
+            df,
+            "market_id",
+            path=path,
+            shown_as=headers["market_id"],
+            fix="fill in every id, or delete the column to number the markets M0001, M0002 …",
+        )
+    else:
+        df["market_id"] = [f"M{i + 1:04d}" for i in range(len(df))]
+        log.info("%s: no id column; markets numbered M0001 … M%04d in row order", path, len(df))
+    check_unique(df, "market_id", path=path, shown_as=headers.get("market_id", "market_id"))
+    _check_unique_pair(df, "name", "address", path=path, headers=headers)
+
+    df["tier"] = _map_values(
+        df["tier"],
+        _tier_of,
+        path=path,
+        shown_as=headers.get("tier", "类型"),
+        accepted="comprehensive (综合性零工市场), sector (行业性/专业性零工市场),"
+        " station (零工服务站点/驿站)",
+    )
+    n_no_tier = int(df["tier"].isna().sum())
+    if n_no_tier:
+        log.warning("%s: %d market(s) have no tier (类型); tier left empty", path, n_no_tier)
+    df["status_text"] = df["status"]
+    df["status"] = _map_values(
+        df["status"],
+        _status_of,
+        path=path,
+        shown_as=headers.get("status", "状态"),
+        accepted="运营/open, 暂停/suspended, 关闭/closed, 未知/unknown",
+    )
+    for name in ("staff", "capacity"):
+        df[name] = to_number(
+            df, name, path=path, shown_as=headers.get(name), required=False, minimum=0, integer=True
+        ).astype("Int64")
+    df["area_m2"] = to_number(
+        df, "area_m2", path=path, shown_as=headers.get("area_m2"), required=False, minimum=0
+    )
+    for name in ("occupations", "services", "facilities"):
+        df[name] = df[name].map(split_list)
+    df["facility_keys"] = df["facilities"].map(facility_keys)
+    df["hours"], df["opening_hours"] = _parse_hours_column(
+        df["hours"], path=path, shown_as=headers.get("hours", "开放时间"), strict=strict_hours
+    )
+
+    gdf = points_by_row_crs(
+        df,
+        coords=coords,
+        area=area,
+        crs=crs,
+        path=path,
+        headers=headers,
+        allow_missing=allow_missing_coords,
+    )
+    for name in _TEXT_COLUMNS:
+        gdf[name] = as_text(gdf[name])
+    return gpd.GeoDataFrame(gdf[[*MARKET_COLUMNS, "geometry"]], geometry="geometry", crs=gdf.crs)
+
+
+def _strip_text(df: pd.DataFrame) -> pd.DataFrame:
+    """Strip spaces around every text cell; cells that become empty are missing."""
+    out = df.copy()
+    for col in out.columns:
+        out[col] = as_text(out[col])
+    return out
+
+
+def _check_unique_pair(
+    df: pd.DataFrame, a: str, b: str, *, path: PathArg, headers: Mapping[str, str]
+) -> None:
+    """Raise DuplicateIdError naming both rows when (a, b) repeats; empty b counts as equal."""
+    key = df[a].astype("string").fillna("") + "\x1f" + df[b].astype("string").fillna("")
+    dup = key.duplicated(keep=False)
+    if not dup.any():
+        return
+    first = key[dup].iloc[0]
+    rows = [sheet_row(i) for i in key.index[key == first]]
+    value_b = df.loc[key.index[key == first][0], b]
+    b_text = "no address" if pd.isna(value_b) else f"{b} {value_b!r}"
+    raise DuplicateIdError(
+        f"{df.loc[key.index[key == first][0], a]!r} with {b_text} appears {len(rows)} times"
+        f" (rows {', '.join(map(str, rows[:5]))})",
+        path=path,
+        row=rows[1],
+        column=headers.get(a, a),
+        fix="delete the repeated row, or tell the two apart by their address",
+    )
+
+
+def _parse_hours_column(
+    texts: pd.Series, *, path: PathArg, shown_as: str, strict: bool
+) -> tuple[pd.Series, pd.Series]:
+    parsed: dict[str, OpeningHours | None] = {}
+    out: list[OpeningHours | None] = []
+    bad = 0
+    for i, v in texts.items():
+        if pd.isna(v):
+            out.append(None)
+            continue
+        text = str(v)
+        if text not in parsed:
+            try:
+                parsed[text] = parse_hours(text)
+            except HoursError as exc:
+                if strict:
+                    raise HoursError(
+                        exc.message,
+                        path=path,
+                        row=sheet_row(int(i)),  # type: ignore[call-overload]
+                        column=shown_as,
+                        fix=exc.fix or "write e.g. '每天 05:00-12:00'",
+                    ) from exc
+                parsed[text] = None
+        hours = parsed[text]
+        bad += hours is None
+        out.append(hours)
+    if bad:
+        log.warning(
+            "%s: %d row(s) have opening hours that cannot be read; text kept in 'hours',"
+            " 'opening_hours' left empty",
+            path,
+            bad,
+        )
+    return texts.astype("object"), pd.Series(out, index=texts.index, dtype="object")
