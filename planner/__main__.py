@@ -1,5 +1,5 @@
 """``python -m planner`` runs the command line."""
 
-from planner.cli import run
+from planner.cli import main_entry
 
-run()
+main_entry()

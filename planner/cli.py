@@ -2,23 +2,31 @@
 
 Commands
 --------
-planner demo [--out DIR] [--seed N]
-    Write the synthetic demo county's inputs (real formats) and read them back.
+planner template study STUDY.toml | markets OUT.csv|OUT.xlsx
+    Write a documented study file, or the market directory template (Chinese headers).
 planner check STUDY.toml
-    Validate a study file and every input it names; print what was loaded.
-planner template markets OUT.csv|OUT.xlsx
-    Write the market directory template (Chinese headers, two example rows).
+    Read every input, build the networks, demand, coverage and candidates: everything a
+    run does before siting, so that whatever ``run`` would refuse, ``check`` refuses first.
+planner run STUDY.toml [--out DIR]
+    The whole study: inputs → networks → demand → coverage → plan → publish, with a line
+    per stage; writes ``summary.json``, the maps, the proposal and the public site.
+planner demo [--out DIR] [--seed N]
+    Write the synthetic demo county's inputs (real formats) and run it end to end.
 
-Input errors are printed as one clear line (exit code 2), never as a traceback;
-``--debug`` shows the traceback.
+Exit codes: 0 done; 2 a problem with the inputs or the study file, printed as one line
+naming the file, row, column or key and the fix (``--debug`` shows the traceback); 1 a
+bug in planner (the traceback is printed; please report it).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -26,7 +34,8 @@ from planner import __version__
 from planner.errors import PlannerError
 
 if TYPE_CHECKING:
-    from planner.run import StudyRun
+    from planner.inputs import StudyInputs
+    from planner.run import PreparedStudy, StudyRun
 
 app = typer.Typer(
     add_completion=False,
@@ -35,6 +44,11 @@ app = typer.Typer(
 )
 
 _state = {"debug": False}
+
+_CONSOLE = logging.StreamHandler()
+_CONSOLE.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+T = TypeVar("T")
 
 
 def _version(value: bool) -> None:
@@ -52,18 +66,37 @@ def main(
     ] = False,
 ) -> None:
     """planner command line."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    # Warnings reach the user as notes after each stage (the library collects them); the
+    # console log shows them live only with --verbose. Handlers others installed (a test
+    # runner, an application embedding planner) are left as they are.
+    root = logging.getLogger()
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    _CONSOLE.setLevel(logging.INFO if verbose else logging.ERROR)
+    if _CONSOLE not in root.handlers:
+        root.addHandler(_CONSOLE)
     _state["debug"] = debug
 
 
-def _fail(exc: PlannerError) -> None:
-    if _state["debug"]:
-        raise exc
-    typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=2)
+def _guard(step: Callable[[], T]) -> T:
+    """Run a step: an input problem is one line and exit 2; a bug a traceback and exit 1."""
+    try:
+        return step()
+    except PlannerError as exc:
+        if _state["debug"]:
+            raise
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(code=2) from None
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except Exception:  # a bug: say so plainly, with what a report needs
+        traceback.print_exc(file=sys.stderr)
+        typer.secho(
+            "internal error: this is a bug in planner, not in your data. Please report it "
+            "with the traceback above and your study file.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(code=1) from None
 
 
 def _print_summary(rows: list[tuple[str, str]]) -> None:
@@ -72,49 +105,111 @@ def _print_summary(rows: list[tuple[str, str]]) -> None:
         typer.echo(f"  {k:<{width}}  {v}")
 
 
+_STAGES = {"inputs": 1, "networks": 2, "demand": 3, "coverage": 3, "plan": 4, "publish": 5}
+
+
+def _report(stage: str, line: str) -> None:
+    """A progress line per stage: ``[2/5] networks: walk, ebike, drive, bus (3.1 s)``."""
+    typer.echo(f"[{_STAGES[stage]}/5] {line}")
+
+
+def _print_notes(notes: list[str], warnings: list[str]) -> None:
+    for w in warnings:
+        typer.secho(f"  WARNING: {w}", fg=typer.colors.YELLOW, bold=True)
+    for note in notes:
+        typer.echo(f"  note: {note}")
+
+
+def _load(study_file: Path, progress: bool) -> StudyInputs:
+    from planner.inputs import load_inputs
+    from planner.study import load_study
+
+    t0 = time.perf_counter()
+    study = _guard(lambda: load_study(study_file))
+    inputs = _guard(lambda: load_inputs(study, progress=progress))
+    typer.echo(f"[1/5] inputs of '{study.name}' read ({time.perf_counter() - t0:.1f} s)")
+    _print_summary(inputs.summary())
+    return inputs
+
+
+def _prepare(inputs: StudyInputs, progress: bool) -> PreparedStudy:
+    from planner.pipeline import prepare_study
+
+    return _guard(lambda: prepare_study(inputs, progress=progress, report=_report))
+
+
+@app.command()
+def check(
+    study_file: Annotated[Path, typer.Argument(help="The study file (study.toml).")],
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Read every input and prepare the run (networks, demand, coverage, candidates)."""
+    from planner.pipeline import check_output_dir
+
+    inputs = _load(study_file, progress)
+    prep = _prepare(inputs, progress)
+    study = inputs.study
+    _guard(lambda: check_output_dir(study.output_dir, inputs=study.files))
+    _print_notes(prep.notes, prep.warnings)
+    typer.echo(
+        f"Study '{study.name}' is ready to run: tiers {', '.join(prep.rules) or 'none'}; "
+        f"outputs go to {study.output_dir}"
+    )
+
+
+@app.command()
+def run(
+    study_file: Annotated[Path, typer.Argument(help="The study file (study.toml).")],
+    out: Annotated[
+        Path | None, typer.Option(help="Output folder (default: [outputs] dir of the study).")
+    ] = None,
+    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+) -> None:
+    """Run a study end to end and publish it: summary.json, maps, proposal, public site."""
+    from planner.pipeline import check_output_dir, plan_study, publish_run
+
+    t_all = time.perf_counter()
+    inputs = _load(study_file, progress)
+    study = inputs.study
+    out_dir = _guard(lambda: check_output_dir(out or study.output_dir, inputs=study.files))
+    prep = _prepare(inputs, progress)
+    result = _guard(lambda: plan_study(prep, progress=progress, report=_report))
+    _print_run(result)
+    t0 = time.perf_counter()
+    written = _guard(lambda: publish_run(result, out_dir, progress=progress))
+    typer.echo(f"[5/5] published ({time.perf_counter() - t0:.1f} s):")
+    for label, path in written.items():
+        typer.echo(f"  {label:<22}{path}")
+    typer.echo(f"Done in {time.perf_counter() - t_all:.1f} s.")
+
+
 @app.command()
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo inputs.")] = Path("demo-output"),
     seed: Annotated[int, typer.Option(help="Random seed of the synthetic region.")] = 20240601,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
-    """Write the synthetic demo county (real file formats) and read it back through the readers."""
+    """Write the synthetic demo county (real file formats) and run it end to end."""
     from planner.demo import write_demo_inputs
-    from planner.inputs import load_inputs
-    from planner.pipeline import publish_run, run_study
-    from planner.study import load_study
+    from planner.pipeline import plan_study, publish_run
 
     t0 = time.perf_counter()
-    try:
-        files = write_demo_inputs(out, seed=seed, progress=progress)
-        typer.echo(
-            f"Wrote the SYNTHETIC demo county's inputs to {out}/ ({time.perf_counter() - t0:.1f} s)"
-        )
-        d = files.summary
-        typer.echo(
-            f"  {d.area_km2:,.0f} km², {d.townships} townships, {d.towns} towns, {d.villages} villages;"
-            f" OSM: {d.street_nodes:,} street nodes in {d.street_ways:,} ways, {d.bus_routes} bus"
-            f" routes; {d.population_total:,.0f} people in {d.population_cells:,} grid cells"
-        )
-        study = load_study(files.study)
-        inputs = load_inputs(study, progress=progress)
-    except PlannerError as exc:
-        _fail(exc)
-        return
-    typer.echo(f"Read them back through planner's readers: study '{study.name}'")
-    _print_summary(inputs.summary())
-    try:
-        run = run_study(inputs, progress=progress)
-    except PlannerError as exc:
-        _fail(exc)
-        return
-    _print_run(run)
-    try:
-        written = publish_run(run, progress=progress)
-    except PlannerError as exc:
-        _fail(exc)
-        return
-    typer.echo("Published:")
+    files = _guard(lambda: write_demo_inputs(out, seed=seed, progress=progress))
+    typer.echo(
+        f"Wrote the SYNTHETIC demo county's inputs to {out}/ ({time.perf_counter() - t0:.1f} s)"
+    )
+    d = files.summary
+    typer.echo(
+        f"  {d.area_km2:,.0f} km², {d.townships} townships, {d.towns} towns, {d.villages} villages;"
+        f" OSM: {d.street_nodes:,} street nodes in {d.street_ways:,} ways, {d.bus_routes} bus"
+        f" routes; {d.population_total:,.0f} people in {d.population_cells:,} grid cells"
+    )
+    inputs = _load(files.study, progress)
+    prep = _prepare(inputs, progress)
+    result = _guard(lambda: plan_study(prep, progress=progress, report=_report))
+    _print_run(result)
+    written = _guard(lambda: publish_run(result, progress=progress))
+    typer.echo("[5/5] published:")
     for label, path in written.items():
         typer.echo(f"  {label:<22}{path}")
     typer.echo(f"Done in {time.perf_counter() - t0:.1f} s. All of this is synthetic demo data.")
@@ -123,8 +218,7 @@ def demo(
 def _print_run(run: StudyRun) -> None:
     """Before/after coverage per tier and the proposed sites."""
     typer.echo(f"Coverage and plan (bus service measured on {run.date.isoformat()}):")
-    for note in run.notes:
-        typer.echo(f"  note: {note}")
+    _print_notes(run.notes, run.warnings)
     summary = run.plan.summary()
     typer.echo(f"  {'tier':<14}{'threshold':>10}{'demand':>10}{'before':>9}{'after':>9}{'new':>6}")
     for r in summary.itertuples():
@@ -139,59 +233,38 @@ def _print_run(run: StudyRun) -> None:
             f"  {tier}: {tp.model}; {res.status} ({res.solver}{gap}); "
             f"{len(res.selected)} chosen, {tp.pruned} dropped as too small"
         )
-    for reason in run.plan.sites["reason"].head(12):
-        typer.echo(f"  - {reason}")
-    if len(run.plan.sites) > 12:
-        typer.echo(f"  … and {len(run.plan.sites) - 12} more sites")
-
-
-@app.command()
-def check(
-    study_file: Annotated[Path, typer.Argument(help="The study file (study.toml).")],
-    progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
-) -> None:
-    """Validate a study file and every input it names; print a summary of what was loaded."""
-    from planner.inputs import load_inputs
-    from planner.study import load_study
-
-    try:
-        study = load_study(study_file)
-        inputs = load_inputs(study, progress=progress)
-    except PlannerError as exc:
-        _fail(exc)
-        return
-    typer.echo(f"Study '{study.name}': all inputs are valid")
-    _print_summary(inputs.summary())
+    if len(run.plan.sites):
+        for reason in run.plan.sites["reason"].head(12):
+            typer.echo(f"  - {reason}")
+        if len(run.plan.sites) > 12:
+            typer.echo(f"  … and {len(run.plan.sites) - 12} more sites")
 
 
 @app.command()
 def template(
-    what: Annotated[str, typer.Argument(help="Which template: 'markets' or 'study'.")],
+    what: Annotated[str, typer.Argument(help="Which template: 'study' or 'markets'.")],
     out: Annotated[Path, typer.Argument(help="Where to write it (.csv or .xlsx for markets).")],
 ) -> None:
-    """Write an input template: the market directory (Chinese headers) or a study file."""
-    import shutil
+    """Write an input template: a documented study file, or the market directory."""
+    from planner.io.markets import write_markets_template
+    from planner.study import study_template
 
-    data = Path(__file__).resolve().parents[1] / "data"  # the repository's data/ folder
-    sources = {"markets": "markets_template.csv", "study": "study_template.toml"}
-    if what not in sources:
-        typer.secho(f"error: unknown template {what!r}; use markets or study", fg="red", err=True)
+    if what not in ("study", "markets"):
+        typer.secho(f"error: unknown template {what!r}; use study or markets", fg="red", err=True)
         raise typer.Exit(code=2)
     if out.exists():
         typer.secho(f"error: {out} exists; not overwriting it", fg="red", err=True)
         raise typer.Exit(code=2)
-    if what == "markets" and out.suffix.lower() == ".xlsx":
-        from planner.io.markets import write_markets_template
-
-        write_markets_template(out)
+    if what == "markets":
+        _guard(lambda: write_markets_template(out))
     else:
-        shutil.copyfile(data / sources[what], out)
+        out.write_text(study_template(), encoding="utf-8")
     typer.echo(f"Wrote {out}")
 
 
-def run() -> None:  # pragma: no cover - console entry for `python -m planner`
+def main_entry() -> None:  # pragma: no cover - console entry for `python -m planner`
     app(prog_name="planner")
 
 
 if __name__ == "__main__":  # pragma: no cover
-    run()
+    main_entry()

@@ -163,4 +163,8 @@ class SitingError(PlannerError, ValueError):
     """A siting problem that cannot be solved as posed (target out of reach, p too large …)."""
 
 
-__all__ += ["SitingError"]
+class OutputError(PlannerError, OSError):
+    """An output folder or file that cannot be written (a file in the way, no permission)."""
+
+
+__all__ += ["OutputError", "SitingError"]

@@ -1,19 +1,35 @@
-"""Run a study end to end: networks → demand → coverage → three-tier plan.
+"""Run a study end to end: networks → demand → coverage → three-tier plan → publish.
 
-Each stage is an ordinary function of :mod:`planner.network` and
-:mod:`planner.analysis`; this module only wires them in order for the command line
-and for notebooks that want the whole run in one call (then look at any stage's
-result on the returned :class:`StudyRun`).
+Each stage is an ordinary function of :mod:`planner.network` and :mod:`planner.analysis`;
+this module wires them in order for the command line and for notebooks that want the
+whole run in one call (then look at any stage's result on the returned
+:class:`~planner.run.StudyRun`).
+
+- :func:`prepare_study` does everything up to the solve: networks, demand, the tier rules
+  the data can support, coverage of the existing markets and the candidate sites.
+  ``planner check`` runs it, so whatever ``planner run`` would refuse, ``check`` refuses
+  first.
+- :func:`run_study` prepares and then sites the three tiers.
+- :func:`publish_run` writes the maps, the proposal, the public site and ``summary.json``.
+
+Degrade, never crash: a layer the study lacks drops what needs it, with a note the user
+sees (no roads: straight-line times, and bus rides reached by straight-line walks to the
+stops; no bus data: the tiers lose the bus mode; a tier left with no mode is skipped).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import time
+from collections.abc import Callable
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from planner import settings
@@ -21,19 +37,31 @@ from planner.analysis.candidates import candidate_sites
 from planner.analysis.coverage import TierRule, coverage, default_rules, open_markets
 from planner.analysis.demand import sector_demand, worker_demand
 from planner.analysis.plan import make_plan
-from planner.errors import PlannerError
-from planner.inputs import StudyInputs
+from planner.errors import OutputError, PlannerError
+from planner.inputs import StudyInputs, collect_warnings
 from planner.io.transit import TransitFeed
+from planner.network.access import straight_line_graph
 from planner.network.graph import TravelGraph
+from planner.network.snapping import snap_points
 from planner.network.streets import build_mode_graphs
 from planner.network.transit import BusLayer, build_bus_graph
-from planner.run import StudyRun
+from planner.run import PreparedStudy, StudyRun
 
-__all__ = ["StudyRun", "build_networks", "default_service_date", "publish_run", "run_study"]
+__all__ = [
+    "build_networks",
+    "check_output_dir",
+    "default_service_date",
+    "network_reach",
+    "prepare_study",
+    "publish_run",
+    "resolve_rules",
+    "run_study",
+]
 
 log = logging.getLogger(__name__)
 
 PathArg = str | PathLike[str]
+Report = Callable[[str, str], None]  # (stage, line): stages networks, demand, coverage, plan
 
 
 def default_service_date(feed: TransitFeed | None) -> dt.date:
@@ -70,64 +98,250 @@ def build_networks(
 ) -> tuple[dict[str, TravelGraph | BusLayer], list[str]]:
     """Mode graphs of a study: walk, e-bike, drive from the roads, bus from the feed.
 
-    Without roads, returns no graphs (coverage then uses the straight-line fallback) and
-    says so in the notes.
+    Without roads there are no street graphs (coverage then uses straight-line estimates)
+    and the bus layer is built on a straight-line walking graph between the stops
+    (:func:`planner.network.access.straight_line_graph`). The notes say both.
     """
     graphs: dict[str, TravelGraph | BusLayer] = {}
     notes: list[str] = []
     if inputs.roads is not None:
         graphs.update(build_mode_graphs(inputs.roads.streets, inputs.roads.nodes))
-    else:
-        notes.append("no road network: travel times are straight-line estimates (fallback)")
     if inputs.transit is not None:
         walk = graphs.get("walk")
-        if isinstance(walk, TravelGraph):
-            graphs["bus"] = build_bus_graph(
-                inputs.transit, walk, date=date, start=window[0], end=window[1]
+        if not isinstance(walk, TravelGraph):
+            stops = inputs.transit.stops
+            walk = straight_line_graph(
+                stops["stop_id"].astype(str).to_numpy(),
+                np.column_stack([stops.geometry.x, stops.geometry.y]),
+                crs=inputs.area.crs,
+                notes=(),
             )
-        else:
-            notes.append("bus left out: it needs a walk network to reach the stops")
+            notes.append(
+                "bus without roads: walks to, from and between stops are straight lines × "
+                f"{settings.CIRCUITY_FACTOR:g}; in-vehicle times from the route tables"
+            )
+        graphs["bus"] = build_bus_graph(
+            inputs.transit, walk, date=date, start=window[0], end=window[1]
+        )
     return graphs, notes
 
 
-def run_study(
+def resolve_rules(
+    inputs: StudyInputs, graphs: dict[str, TravelGraph | BusLayer]
+) -> tuple[dict[str, TierRule], list[str]]:
+    """Tier rules from the study file, keeping only modes the data can support.
+
+    Walk, e-bike and drive can always be estimated (from straight lines without roads);
+    bus needs bus data. A tier left with no mode, or switched off (``enabled = false``),
+    is left out. Every change is a note.
+    """
+    rules = default_rules()
+    notes: list[str] = []
+    for tier, spec in inputs.study.tiers.items():
+        r = rules[tier]
+        rules[tier] = TierRule(
+            tier=tier,
+            threshold_min=spec.threshold_min or r.threshold_min,
+            modes=spec.modes or r.modes,
+            rural_radius_m=spec.rural_radius_m if spec.rural_radius_m else r.rural_radius_m,
+        )
+    out: dict[str, TierRule] = {}
+    for tier, rule in rules.items():
+        given = inputs.study.tiers.get(tier)
+        if given is not None and not given.enabled:
+            notes.append(f"{tier}: switched off in the study file (enabled = false)")
+            continue
+        if tier == "sector" and inputs.places is None:
+            notes.append(
+                "sector: no places (parks, building-material markets, malls): no sector demand,"
+                " tier left out (add [inputs.places])"
+            )
+            continue
+        modes = tuple(m for m in rule.modes if m != "bus" or "bus" in graphs)
+        if len(modes) < len(rule.modes):
+            notes.append(f"{tier}: bus left out of the modes (no bus data: add [inputs.transit])")
+        if not modes:
+            notes.append(f"{tier}: no mode left, tier left out")
+            continue
+        out[tier] = TierRule(tier, rule.threshold_min, modes, rule.rural_radius_m)
+    return out, notes
+
+
+def network_reach(
+    cells: gpd.GeoDataFrame,
+    graphs: dict[str, TravelGraph | BusLayer],
+    *,
+    weight: str = "demand",
+) -> list[str]:
+    """Warnings for a road network that covers only part of the demand.
+
+    A demand cell more than :data:`~planner.settings.MAX_SNAP_DEMAND_M` from every node of
+    the walk graph cannot be reached by walk, e-bike or drive; when that holds for more
+    than :data:`~planner.settings.PARTIAL_NETWORK_SHARE` of the demand, the network is
+    partial and every result by those modes is an undercount.
+    """
+    walk = graphs.get("walk")
+    if not isinstance(walk, TravelGraph) or len(cells) == 0:
+        return []
+    snapped = snap_points(cells, walk, max_snap_m=settings.MAX_SNAP_DEMAND_M, quiet=True)
+    w = cells[weight].to_numpy(dtype=float)
+    total = float(w.sum())
+    lost = float(w[~snapped.reachable].sum())
+    if total <= 0 or lost / total <= settings.PARTIAL_NETWORK_SHARE:
+        return []
+    return [
+        f"PARTIAL ROAD NETWORK: {lost / total:.0%} of the demand ({snapped.n_unreachable:,} of "
+        f"{len(cells):,} cells, {lost:,.0f} workers) is more than "
+        f"{settings.MAX_SNAP_DEMAND_M:,.0f} m from every road of the network, so walk, e-bike "
+        "and drive cannot reach it and coverage there is undercounted. Use a road extract "
+        "that covers the whole study area, or leave [inputs.roads] out to use straight-line "
+        "estimates everywhere"
+    ]
+
+
+def _markets_or_empty(inputs: StudyInputs) -> gpd.GeoDataFrame:
+    if inputs.markets is not None:
+        return open_markets(inputs.markets)
+    return gpd.GeoDataFrame(
+        {"market_id": pd.Series([], dtype=object), "tier": pd.Series([], dtype=object)},
+        geometry=gpd.GeoSeries([], crs=inputs.area.crs),
+    )
+
+
+def _user_sites(inputs: StudyInputs) -> gpd.GeoDataFrame | None:
+    spec = inputs.study.candidates
+    if spec.add is None:
+        return None
+    from planner.io.sites import read_candidate_sites
+
+    return read_candidate_sites(spec.add, coords=spec.add_coords, area=inputs.area)
+
+
+def prepare_study(
     inputs: StudyInputs,
     *,
     date: dt.date | None = None,
-    window: tuple[str, str] = settings.TRANSIT_WINDOW,
-    priority_weights: dict[str, float] | None = None,
+    window: tuple[str, str] | None = None,
     progress: bool = False,
-) -> StudyRun:
-    """Networks, demand, coverage of the existing markets and the three-tier plan.
+    report: Report | None = None,
+) -> PreparedStudy:
+    """Everything up to the solve: networks, demand, tier rules, coverage, candidates.
 
     Parameters
     ----------
     inputs
         From :func:`planner.inputs.load_inputs`.
     date
-        Service day for bus times (default :func:`default_service_date`).
+        Service day for bus times (default the study's ``[network] date``, else
+        :func:`default_service_date`).
     window
-        Time window of bus service (default the early morning).
-    priority_weights
-        Extra weight per priority group (see :func:`~planner.analysis.demand.worker_demand`).
+        Time window of bus service (default the study's, else the early morning).
+    progress
+        Show progress bars.
+    report
+        Called with a line per finished stage (the command line prints it).
     """
-    if inputs.population is None or inputs.markets is None:
+    study = inputs.study
+    say = report or (lambda _stage, _line: None)
+    if inputs.population is None:
         raise PlannerError(
-            "a run needs population and the market directory",
-            fix="add [inputs.population] and [inputs.markets] to the study file",
+            "a run needs the population",
+            path=study.source,
+            key="inputs.population",
+            fix="add [inputs.population] (a census table with boundaries, or a grid)",
         )
-    date = date or default_service_date(inputs.transit)
-    graphs, notes = build_networks(inputs, date=date, window=window, progress=progress)
-    fallback = inputs.roads is None
-    cells = worker_demand(inputs.population, priority_weights=priority_weights)
-    groups = list(cells.attrs.get("groups", []))
-    markets = open_markets(inputs.markets)
-    rules = _rules_from_study(inputs)
+    notes = list(inputs.notes)
+    warnings: list[str] = []
+    with collect_warnings(notes):
+        date = date or study.network.date or default_service_date(inputs.transit)
+        window = window or study.network.window
+        t0 = time.perf_counter()
+        graphs, net_notes = build_networks(inputs, date=date, window=window, progress=progress)
+        notes += net_notes
+        say("networks", f"networks: {', '.join(graphs) or 'none (straight lines)'} ({_since(t0)})")
+
+        t0 = time.perf_counter()
+        d = study.demand
+        cells = worker_demand(
+            inputs.population,
+            rate_urban=d.participation_rate_urban,
+            rate_rural=d.participation_rate_rural,
+            urban_density_per_km2=d.urban_density_per_km2,
+            priority_weights=dict(d.priority_weights) or None,
+        )
+        markets = _markets_or_empty(inputs)
+        rules, rule_notes = resolve_rules(inputs, graphs)
+        notes += rule_notes
+        warnings += network_reach(cells, graphs)
+        fallback = inputs.roads is None
+        places = None
+        if inputs.places is not None:
+            places = sector_demand(
+                inputs.places,
+                gig_share={**settings.SECTOR_GIG_SHARE, **d.sector_gig_share},
+                default_workforce=d.default_workforce,
+            )
+        say(
+            "demand",
+            f"demand: {float(cells['demand'].sum()):,.0f} workers in {len(cells):,} cells; "
+            f"{len(markets)} existing market(s) ({_since(t0)})",
+        )
+
+        t0 = time.perf_counter()
+        cov = coverage(cells, markets, graphs, rules=rules, fallback=fallback, progress=progress)
+        notes += [n for n in cov.notes if n not in notes]
+        cands = _candidates(inputs, rules, graphs, cells, cov, date, window, notes)
+        counts = ", ".join(f"{t} {len(c)}" for t, c in cands.items())
+        say(
+            "coverage",
+            f"coverage of the existing markets; candidate sites: {counts} ({_since(t0)})",
+        )
+    return PreparedStudy(
+        inputs=inputs,
+        graphs=graphs,
+        date=date,
+        window=window,
+        cells=cells,
+        markets=markets,
+        rules=rules,
+        candidates=cands,
+        places=places,
+        coverage=cov,
+        fallback=fallback,
+        notes=notes,
+        warnings=warnings,
+    )
+
+
+def _since(t0: float) -> str:
+    return f"{time.perf_counter() - t0:.1f} s"
+
+
+def _candidates(
+    inputs: StudyInputs,
+    rules: dict[str, TierRule],
+    graphs: dict[str, TravelGraph | BusLayer],
+    cells: gpd.GeoDataFrame,
+    cov: Any,
+    date: dt.date,
+    window: tuple[str, str],
+    notes: list[str],
+) -> dict[str, gpd.GeoDataFrame]:
+    spec = inputs.study.candidates
     walk = graphs.get("walk")
-    cands: dict[str, gpd.GeoDataFrame] = {}
-    for tier in rules:
+    add = _user_sites(inputs)
+    units = inputs.area.units[["code", "name", "geometry"]]
+    if inputs.census is not None:  # townships of a county study, or the same counties
+        extra = inputs.census.units[~inputs.census.units["code"].isin(units["code"])]
+        units = pd.concat([units, extra[["code", "name", "geometry"]]], ignore_index=True)
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for tier, rule in rules.items():
+        tier_add = None
+        if add is not None:
+            mine = add["tier"].isna() | (add["tier"] == tier) if "tier" in add else None
+            tier_add = add[mine].drop(columns="tier") if mine is not None else add
         try:
-            cands[tier] = candidate_sites(
+            out[tier] = candidate_sites(
                 tier,
                 area=inputs.area,
                 osm_places=inputs.roads.places if inputs.roads is not None else None,
@@ -137,48 +351,155 @@ def run_study(
                 walk=walk if isinstance(walk, TravelGraph) else None,
                 date=date,
                 window=window,
+                hub_min_routes=spec.hub_min_routes,
+                street_spacing_m=spec.street_spacing_m,
+                merge_m=spec.merge_m,
+                add=tier_add if tier_add is not None and len(tier_add) else None,
+                exclude=spec.exclude,
+                units=units,
+                demand=cov.cells,
+                demand_covered=f"{tier}_covered",
+                cluster_m=_reach_m(rule) / 2.0,
             )
         except PlannerError as exc:
             notes.append(f"{tier}: no candidates ({exc.message})")
-    places = sector_demand(inputs.places) if inputs.places is not None else None
-    cov = coverage(cells, markets, graphs, rules=rules, fallback=fallback, progress=progress)
-    plan = make_plan(
-        cells,
-        markets,
-        graphs,
-        cands,
-        places=places,
-        units=inputs.area.units,
-        rules=rules,
-        max_new={t: s.max_new for t, s in inputs.study.tiers.items() if s.max_new},
-        groups=groups,
-        fallback=fallback,
-        progress=progress,
-    )
-    return StudyRun(
-        inputs=inputs,
-        graphs=graphs,
-        date=date,
-        cells=cells,
-        markets=markets,
-        candidates=cands,
-        coverage=cov,
-        plan=plan,
-        notes=notes + cov.notes,
-    )
+    return out
 
 
-def _rules_from_study(inputs: StudyInputs) -> dict[str, TierRule]:
-    rules = default_rules()
-    for tier, spec in inputs.study.tiers.items():
-        r = rules[tier]
-        rules[tier] = TierRule(
-            tier=tier,
-            threshold_min=spec.threshold_min or r.threshold_min,
-            modes=spec.modes or r.modes,
-            rural_radius_m=spec.rural_radius_m if spec.rural_radius_m else r.rural_radius_m,
+#: Door-to-door straight-line speeds (km/h) by mode, to size demand-cluster candidates: the
+#: mode speeds of settings, and for bus 12 km/h (a 25 km/h ride with the walk to and from
+#: the stop and the wait: a typical urban door-to-door bus speed).
+_REACH_SPEED_KMH = {
+    "walk": settings.WALK_SPEED_KMH,
+    "ebike": settings.EBIKE_SPEED_KMH,
+    "drive": settings.DRIVE_SPEEDS_KMH["unclassified"],
+    "bus": 12.0,
+}
+
+
+def _reach_m(rule: TierRule) -> float:
+    """Straight-line radius a site of this tier reaches by its fastest mode (for clusters)."""
+    speed = max(_REACH_SPEED_KMH.get(m, settings.WALK_SPEED_KMH) for m in rule.modes)
+    return rule.threshold_s * speed / 3.6 / settings.CIRCUITY_FACTOR
+
+
+def run_study(
+    inputs: StudyInputs,
+    *,
+    date: dt.date | None = None,
+    window: tuple[str, str] | None = None,
+    priority_weights: dict[str, float] | None = None,
+    progress: bool = False,
+    report: Report | None = None,
+) -> StudyRun:
+    """Networks, demand, coverage of the existing markets and the three-tier plan.
+
+    Parameters
+    ----------
+    inputs
+        From :func:`planner.inputs.load_inputs`.
+    date, window
+        Service day and window for bus times (see :func:`prepare_study`).
+    priority_weights
+        Overrides the study's ``[demand] priority_weights``.
+    progress, report
+        Progress bars; a callback for a line per stage.
+    """
+    if priority_weights is not None:
+        from dataclasses import replace
+
+        study = replace(
+            inputs.study, demand=replace(inputs.study.demand, priority_weights=priority_weights)
         )
-    return rules
+        inputs = replace(inputs, study=study)
+    prep = prepare_study(inputs, date=date, window=window, progress=progress, report=report)
+    return plan_study(prep, progress=progress, report=report)
+
+
+def plan_study(
+    prep: PreparedStudy, *, progress: bool = False, report: Report | None = None
+) -> StudyRun:
+    """Site the three tiers on a prepared study (:func:`prepare_study`)."""
+    study = prep.inputs.study
+    tiers = study.tiers
+    notes = list(prep.notes)
+    t0 = time.perf_counter()
+    with collect_warnings(notes):
+        plan = make_plan(
+            prep.cells,
+            prep.markets,
+            prep.graphs,
+            prep.candidates,
+            places=prep.places,
+            units=prep.inputs.area.units if study.plan.county_rule else None,
+            rules=prep.rules,
+            max_new={t: s.max_new for t, s in tiers.items() if s.max_new},
+            target_share={t: s.target_share for t, s in tiers.items() if s.target_share},
+            min_new_demand={
+                t: s.min_new_demand for t, s in tiers.items() if s.min_new_demand is not None
+            },
+            capacity={t: s.capacity for t, s in tiers.items() if s.capacity},
+            floors={t: dict(s.floors) for t, s in tiers.items() if s.floors},
+            groups=list(prep.cells.attrs.get("groups", [])),
+            fallback=prep.fallback,
+            time_limit_s=study.plan.time_limit_s,
+            solver=study.plan.solver,
+            before=prep.coverage,
+            progress=progress,
+        )
+    if report is not None:
+        report("plan", f"plan: {len(plan.sites)} new site(s) ({_since(t0)})")
+    return StudyRun(
+        inputs=prep.inputs,
+        graphs=prep.graphs,
+        date=prep.date,
+        cells=prep.cells,
+        markets=prep.markets,
+        candidates=prep.candidates,
+        coverage=prep.coverage,
+        plan=plan,
+        notes=notes,
+        warnings=list(prep.warnings),
+    )
+
+
+def check_output_dir(path: PathArg, *, inputs: list[Path] | None = None) -> Path:
+    """Create the output folder if needed and make sure it can be written.
+
+    Raises
+    ------
+    OutputError
+        The path is a file, cannot be created, is not writable, or is an input's folder
+        named as output (``outputs.dir = "."`` next to the inputs is allowed: planner never
+        overwrites a file it did not write).
+    """
+    out = Path(path).expanduser().resolve()
+    if out.exists() and not out.is_dir():
+        raise OutputError(
+            "the output folder is a file",
+            path=out,
+            fix="set [outputs] dir (or --out) to a folder",
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(
+            f"cannot create the output folder ({exc.strerror or exc})",
+            path=out,
+            fix="choose a folder you can write to ([outputs] dir or --out)",
+        ) from exc
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise OutputError(
+            "the output folder is not writable",
+            path=out,
+            fix="choose a folder you can write to ([outputs] dir or --out)",
+        )
+    for p in inputs or []:
+        if p.resolve() == out:
+            raise OutputError(
+                "the output folder is an input file", path=out, fix="choose another folder"
+            )
+    return out
 
 
 def publish_run(
@@ -186,44 +507,37 @@ def publish_run(
 ) -> dict[str, Path]:
     """Write what a run publishes under ``out_dir`` (default: the study's output folder).
 
-    The public map and directory (``public/``), the directory exports and job-to-applicant
-    ratio tables (``data/``), and — where :mod:`planner.publish.maps` and
-    :mod:`planner.publish.proposals` are available — the planner's map and the siting
-    proposal. Returns what was written, by label.
+    ``summary.json`` (the run's figures, :mod:`planner.publish.summary`), the public map
+    and directory (``public/``), the directory exports and job-to-applicant ratio tables
+    (``data/``), the planner's map and the siting proposal. Returns what was written, by
+    label.
     """
+    from planner.publish import maps, proposals
     from planner.publish.directory import export_directory
     from planner.publish.site import build_public_site
+    from planner.publish.summary import write_summary
 
-    out = (Path(out_dir) if out_dir is not None else run.inputs.study.output_dir).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    inputs = [p for spec in run.inputs.study.inputs.values() for p in spec.paths.values()]
+    study = run.inputs.study
+    out = check_output_dir(out_dir if out_dir is not None else study.output_dir, inputs=study.files)
+    inputs = study.files
+    written: dict[str, Path] = {"summary": write_summary(run, out / "summary.json", inputs=inputs)}
     markets = run.inputs.markets
-    assert markets is not None  # run_study checked it
-    written: dict[str, Path] = {}
-    written["public map"] = build_public_site(
-        markets,
-        out / "public",
-        boundaries=run.inputs.area.units,
-        work_logs=run.inputs.work_logs,
-        title=f"{run.inputs.study.name} 零工市场地图与名录",
-        inputs=inputs,
-    )
-    files = export_directory(markets, out / "data", work_logs=run.inputs.work_logs, inputs=inputs)
-    written["directory (CSV)"] = files["csv"]
-    written["directory (GeoJSON)"] = files["geojson"]
-    if "job_ratio_csv" in files:
-        written["求人倍率 (CSV)"] = files["job_ratio_csv"]
-    written.update(_planner_outputs(run, out))
-    return written
-
-
-def _planner_outputs(run: StudyRun, out: Path) -> dict[str, Path]:
-    """The planner's map and the siting proposal, when those modules are installed."""
-    written: dict[str, Path] = {}
-    try:
-        from planner.publish import maps, proposals
-    except ImportError:  # pragma: no cover - both ship with planner once published
-        return written
+    if markets is not None and len(markets):
+        written["public map"] = build_public_site(
+            markets,
+            out / "public",
+            boundaries=run.inputs.area.units,
+            work_logs=run.inputs.work_logs,
+            title=f"{study.name} 零工市场地图与名录",
+            inputs=inputs,
+        )
+        files = export_directory(
+            markets, out / "data", work_logs=run.inputs.work_logs, inputs=inputs
+        )
+        written["directory (CSV)"] = files["csv"]
+        written["directory (GeoJSON)"] = files["geojson"]
+        if "job_ratio_csv" in files:
+            written["求人倍率 (CSV)"] = files["job_ratio_csv"]
     m = maps.planner_map(run)
     written["planner map"] = maps.save_map(m, out / "planner_map.html")
     for p in proposals.write_proposal(run, out / "proposal"):

@@ -33,6 +33,26 @@ CHINA_LAT_RANGE: Final[tuple[float, float]] = (3.0, 54.0)
 #: aggregated to it as well when requested.
 CENSUS_CELL_SIZE_M: Final[float] = 500.0
 
+#: Census counts spread by road or bus-stop density (planner.io.spread) put this share of each
+#: unit's people evenly over the unit, so villages off the mapped roads and bus lines keep
+#: some demand (planning assumption: in Shandong's 2020 census about a tenth of a typical
+#: urban district's residents live in villages outside its built-up area).
+SPREAD_EVEN_SHARE: Final[float] = 0.1
+
+#: Kernel bandwidth (m) of bus-stop density: the 800 m a rider walks to a stop (the common
+#: planning catchment of a bus stop, e.g. CJJ/T 15-2011 sets 300-500 m stop spacing with
+#: 500-800 m walking catchments).
+SPREAD_STOPS_BANDWIDTH_M: Final[float] = 800.0
+
+#: "auto" spreads census counts by road density only when the roads come within
+#: MAX_SNAP_DEMAND_M of at least this share of the area's cells: a network of one corner
+#: (a clipped extract, a campus graph) would otherwise put everyone in that corner.
+SPREAD_ROADS_MIN_COVER: Final[float] = 0.5
+
+#: Kernel bandwidth (m) of road density: half a demand cell's diagonal at 500 m cells, so a
+#: street network's density shows at the scale of a village or neighbourhood.
+SPREAD_ROADS_BANDWIDTH_M: Final[float] = 500.0
+
 # --- Directory -------------------------------------------------------------------------
 
 #: Tiers of 鲁人社字〔2024〕44号: 综合性零工市场, 行业性/专业性零工市场, 零工服务站点.
@@ -58,6 +78,14 @@ SECTORS: Final[tuple[str, ...]] = (
     "agriculture",
     "other",
 )
+
+# --- Publishing ------------------------------------------------------------------------
+
+#: Basemap tiles for both maps (``[outputs] tiles``): "none" (offline: the maps draw their
+#: own context from the inputs), "osm" (OpenStreetMap), "tianditu" (天地图, needs a key),
+#: "amap" (高德; overlays are shifted to GCJ-02 for display), or an https:// URL template.
+#: Default "none": government intranets often block tile servers.
+TILE_CHOICES: Final[tuple[str, ...]] = ("none", "osm", "tianditu", "amap")
 
 # --- Transit ---------------------------------------------------------------------------
 
@@ -243,6 +271,11 @@ SITING_TIME_LIMIT_S: Final[float] = 60.0
 #: still walk to it, and that walk (at WALK_SPEED_KMH) is part of their travel time.
 #: Farther cells are unreachable and reported.
 MAX_SNAP_DEMAND_M: Final[float] = 2000.0
+
+#: A road network that leaves more than this share of the demand beyond MAX_SNAP_DEMAND_M is
+#: "partial" (a clipped extract, or a graph of one corner of the area): check, run and the
+#: proposal warn prominently, since every walk/e-bike/drive figure is then an undercount.
+PARTIAL_NETWORK_SHARE: Final[float] = 0.05
 
 #: Smallest demand (workers) a proposed site must newly cover to be kept, per tier — 44号
 #: asks for markets "规模适度": a comprehensive market for ~3,000 flexible workers (a town

@@ -5,15 +5,26 @@ bad values and missing files are :class:`~planner.errors.StudyFileError` (or
 :class:`~planner.errors.MissingFileError`) naming the key, e.g.
 ``study.toml: key 'inputs.markets.coords': unknown coordinate system 'gcj2'``.
 
-Relative paths are read from the study file's folder. See ``data/study_template.toml``
-for a documented template with every key.
+Everything a run can be told from Python can be told here: the readers' options under
+``[inputs.*]``, demand assumptions under ``[demand]``, candidate sites to add or exclude
+under ``[candidates]``, per-tier thresholds, modes, targets, budgets, capacities and equity
+floors under ``[tiers.*]``, the county rule and the solver under ``[plan]``, the bus service
+day and window under ``[network]``, and the title, issuing unit and date of the published
+documents under ``[outputs]``. ``tests/test_study.py`` checks that every public option of
+the functions a run calls has a key.
+
+Relative paths are read from the study file's folder. ``planner template study`` writes a
+documented template with every key.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -22,15 +33,28 @@ from planner import settings
 from planner.errors import CRSError, MissingFileError, StudyFileError
 from planner.io.coords import normalise_coord_system
 
-__all__ = ["AreaSpec", "InputSpec", "Study", "TierSpec", "load_study"]
+__all__ = [
+    "MODES",
+    "AreaSpec",
+    "CandidateSpec",
+    "DemandSpec",
+    "InputSpec",
+    "NetworkSpec",
+    "OutputSpec",
+    "PlanSpec",
+    "Study",
+    "TierSpec",
+    "load_study",
+    "study_template",
+]
 
 PathArg = str | PathLike[str]
 
-# --- the schema: each section's keys, their types, and which name files --------------------
-
-_Check = Callable[[Any], Any]
-
 MODES = ("walk", "ebike", "bus", "drive")
+
+# --- the schema: each section's keys, their types, checks, and which name files ------------
+
+_Check = Callable[[Any], str | None]  # returns a problem ("must be positive") or None
 
 
 @dataclass(frozen=True)
@@ -39,16 +63,82 @@ class _Key:
     required: bool = False
     is_path: bool = False
     choices: tuple[str, ...] | None = None
-    doc: str = ""
+    check: _Check | None = None
 
 
 _STR = (str,)
 _NUM = (int, float)
+_INT = (int,)
+_BOOL = (bool,)
 _LIST = (list,)
+_TABLE = (dict,)
+
+
+def _positive(v: Any) -> str | None:
+    return None if v > 0 else f"must be positive, found {v}"
+
+
+def _non_negative(v: Any) -> str | None:
+    return None if v >= 0 else f"must be 0 or more, found {v}"
+
+
+def _share(v: Any) -> str | None:
+    return None if 0 < v <= 1 else f"must be a share in (0, 1], found {v}"
+
+
+def _fraction(v: Any) -> str | None:
+    return None if 0 <= v <= 1 else f"must be a fraction in [0, 1], found {v}"
+
+
+def _numbers(check: _Check) -> _Check:
+    """A table of name → number, each value passing ``check``."""
+
+    def run(table: Any) -> str | None:
+        for k, v in table.items():
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                return f"value of '{k}' must be a number, found {v!r}"
+            problem = check(v)
+            if problem:
+                return f"value of '{k}' {problem}"
+        return None
+
+    return run
+
+
+def _texts(table: Any) -> str | None:
+    for k, v in table.items():
+        if not isinstance(v, str | list):
+            return f"value of '{k}' must be a column name or a list of them, found {v!r}"
+    return None
+
+
+_HHMM = re.compile(r"^\d{1,2}:\d{2}$")
+
+
+def _window(v: Any) -> str | None:
+    if len(v) != 2 or not all(isinstance(t, str) and _HHMM.match(t) for t in v):
+        return f'must be two times like ["05:00", "09:00"], found {v!r}'
+    return None
+
+
+def _iso_date(v: Any) -> str | None:
+    try:
+        dt.date.fromisoformat(v)
+    except ValueError:
+        return f"must be a date like 2024-03-05, found {v!r}"
+    return None
+
+
+def _modes(v: Any) -> str | None:
+    for m in v:
+        if m not in MODES:
+            return f"unknown mode {m!r} (use {', '.join(MODES)})"
+    return None
+
 
 _STUDY_KEYS: dict[str, _Key] = {
-    "name": _Key(_STR, required=True, doc="name shown on maps and reports"),
-    "projection": _Key(_STR, choices=("utm", "cgcs2000"), doc="projected CRS family"),
+    "name": _Key(_STR, required=True),
+    "projection": _Key(_STR, choices=("utm", "cgcs2000")),
     "description": _Key(_STR),
 }
 _AREA_KEYS: dict[str, _Key] = {
@@ -62,7 +152,10 @@ _AREA_KEYS: dict[str, _Key] = {
 # inputs.<name>: allowed keys per kind. The first kind listed is the default.
 _INPUT_KINDS: dict[str, dict[str, dict[str, _Key]]] = {
     "roads": {
-        "osm": {"path": _Key(_STR, required=True, is_path=True)},
+        "osm": {
+            "path": _Key(_STR, required=True, is_path=True),
+            "clip_buffer_m": _Key(_NUM, check=_non_negative),
+        },
         "edges": {
             "nodes": _Key(_STR, required=True, is_path=True),
             "edges": _Key(_STR, required=True, is_path=True),
@@ -71,8 +164,8 @@ _INPUT_KINDS: dict[str, dict[str, dict[str, _Key]]] = {
     "population": {
         "grid": {
             "path": _Key(_STR, required=True, is_path=True),
-            "band": _Key((int,)),
-            "aggregate_m": _Key(_NUM),
+            "band": _Key(_INT, check=_positive),
+            "aggregate_m": _Key(_NUM, check=_positive),
         },
         "census": {
             "boundaries": _Key(_STR, required=True, is_path=True),
@@ -80,8 +173,15 @@ _INPUT_KINDS: dict[str, dict[str, dict[str, _Key]]] = {
             "coords": _Key(_STR),
             "code_column": _Key(_STR),
             "count_column": _Key(_STR),
-            "cell_size_m": _Key(_NUM),
-            "groups": _Key((dict,)),
+            "name_column": _Key(_STR),
+            "boundary_code_column": _Key(_STR),
+            "boundary_name_column": _Key(_STR),
+            "cell_size_m": _Key(_NUM, check=_positive),
+            "groups": _Key(_TABLE, check=_texts),
+            "group_table": _Key(_STR, is_path=True),
+            "add_to": _Key(_TABLE),
+            "spread": _Key(_STR, choices=("auto", "grid", "roads", "stops", "even")),
+            "spread_grid": _Key(_STR, is_path=True),
         },
     },
     "markets": {
@@ -95,6 +195,8 @@ _INPUT_KINDS: dict[str, dict[str, dict[str, _Key]]] = {
         "table": {
             "path": _Key(_STR, required=True, is_path=True),
             "coords": _Key(_STR),
+            "sheet": _Key((str, int)),
+            "kind": _Key(_STR),
         }
     },
     "transit": {
@@ -104,18 +206,63 @@ _INPUT_KINDS: dict[str, dict[str, dict[str, _Key]]] = {
             "stations": _Key(_STR, required=True, is_path=True),
             "line_stations": _Key(_STR, required=True, is_path=True),
             "coords": _Key(_STR),
-            "headway_min": _Key(_NUM),
+            "headway_min": _Key(_NUM, check=_positive),
+            "on_unknown_stop": _Key(_STR, choices=("drop", "error")),
+            "on_unknown_line": _Key(_STR, choices=("drop", "error")),
+            "summer_months": _Key(_LIST),
+            "agency": _Key(_STR),
         },
     },
     "work_logs": {"table": {"path": _Key(_STR, required=True, is_path=True)}},
 }
-_TIER_KEYS: dict[str, _Key] = {
-    "threshold_min": _Key(_NUM, doc="travel-time threshold for 'covered', minutes"),
-    "modes": _Key(_LIST, doc=f"modes that count, from {', '.join(MODES)}"),
-    "rural_radius_m": _Key(_NUM, doc="rural alternative: straight-line radius, metres"),
-    "max_new": _Key((int,), doc="largest number of new sites of this tier"),
+_DEMAND_KEYS: dict[str, _Key] = {
+    "participation_rate_urban": _Key(_NUM, check=_fraction),
+    "participation_rate_rural": _Key(_NUM, check=_fraction),
+    "urban_density_per_km2": _Key(_NUM, check=_positive),
+    "priority_weights": _Key(_TABLE, check=_numbers(_non_negative)),
+    "default_workforce": _Key(_NUM, check=_non_negative),
+    "sector_gig_share": _Key(_TABLE, check=_numbers(_fraction)),
 }
-_OUTPUT_KEYS: dict[str, _Key] = {"dir": _Key(_STR, doc="output folder (created)")}
+_CANDIDATE_KEYS: dict[str, _Key] = {
+    "add": _Key(_STR, is_path=True),
+    "add_coords": _Key(_STR),
+    "exclude": _Key(_LIST),
+    "hub_min_routes": _Key(_INT, check=_positive),
+    "street_spacing_m": _Key(_NUM, check=_positive),
+    "merge_m": _Key(_NUM, check=_non_negative),
+}
+_TIER_KEYS: dict[str, _Key] = {
+    "threshold_min": _Key(_NUM, check=_positive),
+    "modes": _Key(_LIST, check=_modes),
+    "rural_radius_m": _Key(_NUM, check=_positive),
+    "max_new": _Key(_INT, check=_positive),
+    "target_share": _Key(_NUM, check=_share),
+    "min_new_demand": _Key(_NUM, check=_non_negative),
+    "capacity": _Key(_NUM, check=_positive),
+    "floors": _Key(_TABLE, check=_numbers(_fraction)),
+    "enabled": _Key(_BOOL),
+}
+_PLAN_KEYS: dict[str, _Key] = {
+    "county_rule": _Key(_BOOL),
+    "solver": _Key(_STR, choices=("auto", "highs", "cbc", "heuristic")),
+    "time_limit_s": _Key(_NUM, check=_positive),
+}
+_NETWORK_KEYS: dict[str, _Key] = {
+    "date": _Key(_STR, check=_iso_date),
+    "window": _Key(_LIST, check=_window),
+}
+_OUTPUT_KEYS: dict[str, _Key] = {
+    "dir": _Key(_STR),
+    "title": _Key(_STR),
+    "issuing_unit": _Key(_STR),
+    "date": _Key(_STR, check=_iso_date),
+    "language": _Key(_STR, choices=("zh", "en")),
+    "tiles": _Key(_STR),
+    "tianditu_key": _Key(_STR),
+}
+
+
+# --- what a parsed study holds ---------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -148,13 +295,72 @@ class InputSpec:
 
 @dataclass(frozen=True)
 class TierSpec:
-    """A tier's parameters from ``[tiers.<tier>]`` (defaults are filled by later stages)."""
+    """A tier's parameters from ``[tiers.<tier>]`` (``None``: the later stages' default)."""
 
     tier: str
     threshold_min: float | None = None
     modes: tuple[str, ...] = ()
     rural_radius_m: float | None = None
     max_new: int | None = None
+    target_share: float | None = None
+    min_new_demand: float | None = None
+    capacity: float | None = None
+    floors: Mapping[str, float] = field(default_factory=dict)
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class DemandSpec:
+    """``[demand]``: participation rates, urban density, priority weights, sector assumptions."""
+
+    participation_rate_urban: float = settings.PARTICIPATION_RATE_URBAN
+    participation_rate_rural: float = settings.PARTICIPATION_RATE_RURAL
+    urban_density_per_km2: float = settings.URBAN_DENSITY_PER_KM2
+    priority_weights: Mapping[str, float] = field(default_factory=dict)
+    default_workforce: float | None = None
+    sector_gig_share: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CandidateSpec:
+    """``[candidates]``: sites to add (a file) or exclude, and how candidates are drawn."""
+
+    add: Path | None = None
+    add_coords: str | None = None
+    exclude: tuple[str, ...] = ()
+    hub_min_routes: int = settings.HUB_MIN_ROUTES
+    street_spacing_m: float = settings.CANDIDATE_STREET_SPACING_M
+    merge_m: float = settings.CANDIDATE_MERGE_M
+
+
+@dataclass(frozen=True)
+class PlanSpec:
+    """``[plan]``: the one-market-per-county rule and the solver."""
+
+    county_rule: bool = True
+    solver: str = "auto"
+    time_limit_s: float = settings.SITING_TIME_LIMIT_S
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """``[network]``: the day and time window bus service is measured in."""
+
+    date: dt.date | None = None
+    window: tuple[str, str] = settings.TRANSIT_WINDOW
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """``[outputs]``: where outputs go and what the published documents say about themselves."""
+
+    dir: Path
+    title: str | None = None
+    issuing_unit: str | None = None
+    date: dt.date | None = None
+    language: str = "zh"
+    tiles: str = "none"
+    tianditu_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -167,8 +373,6 @@ class Study:
         The study's name.
     root
         Folder of the study file; relative paths were resolved against it.
-    projection
-        ``"utm"`` or ``"cgcs2000"``.
     area
         The boundary file and unit filter.
     inputs
@@ -176,7 +380,11 @@ class Study:
     tiers
         Tier parameters given in the file.
     output_dir
-        Where outputs go.
+        Where outputs go (``outputs.dir``).
+    projection
+        ``"utm"`` or ``"cgcs2000"``.
+    demand, candidates, plan, network, outputs
+        The other sections (defaults where the file is silent).
     """
 
     name: str
@@ -187,6 +395,11 @@ class Study:
     output_dir: Path
     projection: str = settings.DEFAULT_PROJECTION
     source: Path | None = None
+    demand: DemandSpec = field(default_factory=DemandSpec)
+    candidates: CandidateSpec = field(default_factory=CandidateSpec)
+    plan: PlanSpec = field(default_factory=PlanSpec)
+    network: NetworkSpec = field(default_factory=NetworkSpec)
+    outputs: OutputSpec | None = None
 
     @classmethod
     def from_file(cls, path: PathArg) -> Study:
@@ -197,6 +410,21 @@ class Study:
     def from_dict(cls, data: Mapping[str, Any], *, root: PathArg, source: str = "study") -> Study:
         """Validate an already-parsed mapping (as from ``tomllib``); paths relative to ``root``."""
         return _Parser(Path(root), source).study(data)
+
+    @property
+    def files(self) -> list[Path]:
+        """Every input file the study names (never overwritten by outputs)."""
+        out = [self.area.path]
+        for spec in self.inputs.values():
+            out += list(spec.paths.values())
+        if self.candidates.add is not None:
+            out.append(self.candidates.add)
+        return out
+
+
+def study_template() -> str:
+    """The documented study-file template (what ``planner template study`` writes)."""
+    return resources.files("planner").joinpath("templates/study.toml").read_text("utf-8")
 
 
 def load_study(path: PathArg) -> Study:
@@ -217,7 +445,7 @@ def load_study(path: PathArg) -> Study:
         raise MissingFileError(
             "study file does not exist",
             path=p,
-            fix="run `planner init` or copy data/study_template.toml",
+            fix=f"write one with `planner template study {p}` and edit it",
         )
     try:
         data = tomllib.loads(p.read_text(encoding="utf-8-sig"))
@@ -231,6 +459,19 @@ def load_study(path: PathArg) -> Study:
         ) from exc
     study = _Parser(p.parent.resolve(), str(p)).study(data)
     return Study(**{**study.__dict__, "source": p})
+
+
+_SECTIONS = (
+    "study",
+    "area",
+    "inputs",
+    "demand",
+    "candidates",
+    "tiers",
+    "plan",
+    "network",
+    "outputs",
+)
 
 
 class _Parser:
@@ -257,13 +498,17 @@ class _Parser:
                     fix=f"use one of: {', '.join(sorted(schema))} (check the spelling)",
                 )
             spec = schema[k]
-            if isinstance(v, bool) or not isinstance(v, spec.types):
+            is_bool = isinstance(v, bool)
+            if is_bool != (spec.types == _BOOL) or not isinstance(v, spec.types):
                 want = " or ".join(_type_name(t) for t in spec.types)
-                raise self.error(full, f"expected {want}, found {_type_name(type(v))} {v!r}")
+                found = "bool" if is_bool else _type_name(type(v))
+                raise self.error(full, f"expected {want}, found {found} {v!r}")
             if spec.choices is not None and v not in spec.choices:
                 raise self.error(
                     full, f"{v!r} is not allowed", fix=f"use one of: {', '.join(spec.choices)}"
                 )
+            if spec.check is not None and (problem := spec.check(v)):
+                raise self.error(full, problem)
             if spec.is_path:
                 v = self.file(full, str(v))
             out[k] = v
@@ -298,11 +543,10 @@ class _Parser:
             raise self.error(key, exc.message, fix=exc.fix) from exc
 
     def study(self, data: Mapping[str, Any]) -> Study:
-        top = {"study", "area", "inputs", "tiers", "outputs"}
         for k in data:
-            if k not in top:
+            if k not in _SECTIONS:
                 raise self.error(
-                    k, "unknown section", fix=f"use the sections {', '.join(sorted(top))}"
+                    k, "unknown section", fix=f"use the sections {', '.join(_SECTIONS)}"
                 )
         for k in ("study", "area"):
             if k not in data:
@@ -325,18 +569,22 @@ class _Parser:
             name: self.tier(name, sec)
             for name, sec in self.section(data.get("tiers", {}), "tiers").items()
         }
-        out = self.keys(self.section(data.get("outputs", {}), "outputs"), _OUTPUT_KEYS, "outputs")
-        out_dir = Path(out.get("dir", "output")).expanduser()
-        if not out_dir.is_absolute():
-            out_dir = self.root / out_dir
+        outputs = self.outputs(data.get("outputs", {}))
         return Study(
             name=st["name"],
             root=self.root,
             area=area,
             inputs=inputs,
             tiers=tiers,
-            output_dir=out_dir,
+            output_dir=outputs.dir,
             projection=st.get("projection", settings.DEFAULT_PROJECTION),
+            demand=self.demand(data.get("demand", {})),
+            candidates=self.candidates(data.get("candidates", {})),
+            plan=PlanSpec(
+                **self.keys(self.section(data.get("plan", {}), "plan"), _PLAN_KEYS, "plan")
+            ),
+            network=self.network(data.get("network", {})),
+            outputs=outputs,
         )
 
     def str_list(self, key: str, values: list[Any]) -> tuple[str, ...]:
@@ -360,8 +608,17 @@ class _Parser:
         schema = kinds[kind]
         paths = {k: v for k, v in values.items() if schema[k].is_path}
         options = {k: v for k, v in values.items() if not schema[k].is_path and k != "coords"}
-        if "headway_min" in options and options["headway_min"] <= 0:
-            raise self.error(f"{prefix}.headway_min", "must be positive")
+        if "add_to" in options:
+            options["add_to"] = self.code_map(f"{prefix}.add_to", options["add_to"])
+        if "summer_months" in options:
+            months = options["summer_months"]
+            if not all(
+                isinstance(m, int) and not isinstance(m, bool) and 1 <= m <= 12 for m in months
+            ):
+                raise self.error(
+                    f"{prefix}.summer_months", f"must be months 1-12, found {months!r}"
+                )
+            options["summer_months"] = tuple(months)
         return InputSpec(
             name=name,
             kind=kind,
@@ -370,30 +627,79 @@ class _Parser:
             options=options,
         )
 
+    def code_map(self, key: str, table: dict[str, Any]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for k, v in table.items():
+            if not isinstance(v, str | int) or isinstance(v, bool):
+                raise self.error(key, f"value of '{k}' must be an admin code, found {v!r}")
+            out[str(k)] = str(v)
+        return out
+
     def tier(self, name: str, data: Any) -> TierSpec:
         prefix = f"tiers.{name}"
         if name not in settings.TIERS:
             raise self.error(prefix, "unknown tier", fix=f"use one of: {', '.join(settings.TIERS)}")
         values = self.keys(self.section(data, prefix), _TIER_KEYS, prefix)
-        for k in ("threshold_min", "rural_radius_m", "max_new"):
-            if k in values and values[k] <= 0:
-                raise self.error(f"{prefix}.{k}", f"must be positive, found {values[k]}")
-        modes = tuple(values.get("modes", ()))
-        for m in modes:
-            if m not in MODES:
-                raise self.error(
-                    f"{prefix}.modes", f"unknown mode {m!r}", fix=f"use {', '.join(MODES)}"
-                )
-        return TierSpec(
-            tier=name,
-            threshold_min=float(values["threshold_min"]) if "threshold_min" in values else None,
-            modes=modes,
-            rural_radius_m=float(values["rural_radius_m"]) if "rural_radius_m" in values else None,
-            max_new=values.get("max_new"),
+        for k in ("threshold_min", "rural_radius_m", "target_share", "min_new_demand", "capacity"):
+            if k in values:
+                values[k] = float(values[k])
+        values["modes"] = tuple(values.get("modes", ()))
+        return TierSpec(tier=name, **values)
+
+    def demand(self, data: Any) -> DemandSpec:
+        values = self.keys(self.section(data, "demand"), _DEMAND_KEYS, "demand")
+        for k in ("sector_gig_share",):
+            for sector in values.get(k, {}):
+                if sector not in settings.SECTOR_GIG_SHARE:
+                    raise self.error(
+                        f"demand.{k}",
+                        f"unknown sector {sector!r}",
+                        fix=f"use {', '.join(settings.SECTOR_GIG_SHARE)}",
+                    )
+        return DemandSpec(**values)
+
+    def candidates(self, data: Any) -> CandidateSpec:
+        values = self.keys(self.section(data, "candidates"), _CANDIDATE_KEYS, "candidates")
+        if "add_coords" in values:
+            values["add_coords"] = self.coords("candidates.add_coords", values["add_coords"])
+        if "exclude" in values:
+            values["exclude"] = self.str_list("candidates.exclude", values["exclude"])
+        return CandidateSpec(**values)
+
+    def network(self, data: Any) -> NetworkSpec:
+        values = self.keys(self.section(data, "network"), _NETWORK_KEYS, "network")
+        return NetworkSpec(
+            date=dt.date.fromisoformat(values["date"]) if "date" in values else None,
+            window=tuple(values.get("window", settings.TRANSIT_WINDOW)),  # type: ignore[arg-type]
         )
+
+    def outputs(self, data: Any) -> OutputSpec:
+        values = self.keys(self.section(data, "outputs"), _OUTPUT_KEYS, "outputs")
+        out_dir = Path(values.pop("dir", "output")).expanduser()
+        if not out_dir.is_absolute():
+            out_dir = self.root / out_dir
+        if "date" in values:
+            values["date"] = dt.date.fromisoformat(values["date"])
+        tiles = values.get("tiles")
+        if (
+            tiles is not None
+            and tiles not in settings.TILE_CHOICES
+            and not tiles.startswith(("http://", "https://"))
+        ):
+            raise self.error(
+                "outputs.tiles",
+                f"{tiles!r} is not a tile source",
+                fix=f"use one of: {', '.join(settings.TILE_CHOICES)} or an https:// URL template",
+            )
+        return OutputSpec(dir=out_dir, **values)
 
 
 def _type_name(t: type) -> str:
-    return {str: "text", int: "an integer", float: "a number", list: "a list", dict: "a table"}.get(
-        t, t.__name__
-    )
+    return {
+        str: "text",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+        dict: "a table",
+    }.get(t, t.__name__)

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from planner import settings
 from planner.analysis.demand import demand_summary, sector_demand, worker_demand
 from planner.errors import ColumnError, InvalidValueError
-from planner.io.census import census_to_cells
 from planner.io.places import read_places
+from planner.io.spread import census_to_cells
 
 UTM = 32650
 

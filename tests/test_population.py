@@ -33,9 +33,10 @@ from planner.errors import (
     MissingFileError,
     PlannerError,
 )
-from planner.io.census import AGED_60_PLUS_COLUMNS, CensusResult, census_to_cells, read_census
+from planner.io.census import AGED_60_PLUS_COLUMNS, CensusResult, read_census
 from planner.io.crs import StudyArea
 from planner.io.population import read_population_grid
+from planner.io.spread import census_to_cells
 
 # UTM 51N origin near Yantai (x = 500 km is the zone's central meridian 123°E); multiples of
 # 1,000 m so that a 1 km aggregation grid lines up with blocks of 10 x 10 cells of 100 m.
@@ -454,7 +455,7 @@ def test_census_join_reports_unmatched(tmp_path: Path, caplog: pytest.LogCapture
     # 121.0-121.3°E → UTM zone 51
     assert CRS(res.units.crs).to_epsg() == 32651
     assert CRS(res.unmatched_units.crs).to_epsg() == 32651
-    assert "1 table row(s) holding population 400" in caplog.text
+    assert "1 row(s) holding 400 people" in caplog.text
     assert "370171" in caplog.text
     assert "1 polygon(s) have no row" in caplog.text
 
@@ -542,7 +543,7 @@ def test_census_group_table(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "kwargs", "error", "match"),
     [
-        ("ID,POPU\n370101,5\n", {}, ColumnError, r"c\.csv, column 'CODE': the admin code column"),
+        ("NAME,POPU\n甲区,5\n", {}, ColumnError, r"c\.csv, column 'CODE': the admin code column"),
         ("CODE,PEOPLE\n370101,5\n", {}, ColumnError, r"column 'POPU': the population count"),
         (
             "CODE,POPU\n370101,5\n370102,6\n370101,7\n",

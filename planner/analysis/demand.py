@@ -2,7 +2,7 @@
 
 - :func:`worker_demand` turns demand cells (population per cell, from
   :func:`planner.io.population.read_population_grid` or
-  :func:`planner.io.census.census_to_cells`) into flexible-worker demand: population × a
+  :func:`planner.io.spread.census_to_cells`) into flexible-worker demand: population × a
   participation rate, which may differ between urban and rural cells, plus per-group
   demand and an equity ``weight`` that counts the groups 鲁人社字〔2024〕44号 asks to serve
   first (older workers, low-income households, disabled people) more than once.
@@ -56,7 +56,7 @@ def worker_demand(
     cells
         Demand cells with ``population`` (people per cell, ≥ 0) and ``cell_area_m2`` (> 0),
         e.g. from :func:`~planner.io.population.read_population_grid` or
-        :func:`~planner.io.census.census_to_cells`. Priority groups come as a share column
+        :func:`~planner.io.spread.census_to_cells`. Priority groups come as a share column
         ``<group>`` (0-1) and/or a count column ``<group>_population`` (what
         ``census_to_cells`` writes).
     rate_urban, rate_rural
@@ -490,7 +490,7 @@ def demand_summary(cells: pd.DataFrame, by: str = "unit_code") -> pd.DataFrame:
         Output of :func:`worker_demand`.
     by
         Column to group by (default ``unit_code``, written by
-        :func:`~planner.io.census.census_to_cells`).
+        :func:`~planner.io.spread.census_to_cells`).
 
     Returns
     -------

@@ -46,7 +46,7 @@ from planner.analysis.coverage import (
     coverage,
     default_rules,
 )
-from planner.errors import InvalidValueError, SitingError
+from planner.errors import InvalidValueError
 from planner.network.nearest import nearest
 from planner.network.snapping import snap_points
 
@@ -168,17 +168,40 @@ def _county_rule(
     cand_reg = _unit_labels(cands.geometry, units)
     existing = current[current["tier"] == "comprehensive"]
     have = set(_unit_labels(existing.geometry, units).tolist()) if len(existing) else set()
-    need = [i for i in range(len(units)) if i not in have]
-    for i in need:
-        if not (cand_reg == i).any():
-            row = units.iloc[i]
-            raise SitingError(
-                f"county {row.get('name', '')} ({row['code']}) has no comprehensive market and no"
-                " candidate site for one (鲁人社字〔2022〕3号 asks for at least one per county)",
-                fix="add a candidate in that county (candidate_sites(..., add=...)) or check the"
-                " county boundaries",
-            )
+    need = []
+    for i in range(len(units)):
+        if i in have:
+            continue
+        if (cand_reg == i).any():
+            need.append(i)
+            continue
+        row = units.iloc[i]
+        log.warning(
+            "county %s (%s) has no comprehensive market and no candidate site for one"
+            " (鲁人社字〔2022〕3号 asks for at least one per county): add a site in it under"
+            " [candidates] add",
+            row.get("name", ""),
+            row["code"],
+        )
     return cand_reg, need
+
+
+def _floor_args(demand: gpd.GeoDataFrame, floors: Mapping[str, float]) -> dict[str, Any]:
+    """``groups`` (demand × k weights) and ``floors`` for the siting models."""
+    cols = []
+    for g in floors:
+        col = g if g in demand else f"{g}_demand"
+        if col not in demand:
+            raise InvalidValueError(
+                f"equity floor for group '{g}', but the demand has no such group",
+                key="tiers.<tier>.floors",
+                fix="name a group of [inputs.population] groups, or drop the floor",
+            )
+        cols.append(demand[col].to_numpy(dtype=float))
+    return {
+        "groups": np.column_stack(cols),
+        "floors": np.asarray(list(floors.values()), dtype=float),
+    }
 
 
 def _site_reasons(
@@ -301,9 +324,13 @@ def make_plan(
     target_share: Mapping[str, float] | None = None,
     groups: Sequence[str] = (),
     min_new_demand: Mapping[str, float] | None = None,
+    capacity: Mapping[str, float] | None = None,
+    floors: Mapping[str, Mapping[str, float]] | None = None,
     weight: str = "demand",
     fallback: bool = False,
     time_limit_s: float = settings.SITING_TIME_LIMIT_S,
+    solver: str = "auto",
+    before: Coverage | None = None,
     progress: bool = False,
 ) -> Plan:
     """Site the three tiers in order and explain every proposed site.
@@ -339,6 +366,22 @@ def make_plan(
         dropped after the model (smallest first; its demand goes to the others) — 44号's
         "规模适度". Default :data:`planner.settings.MIN_NEW_DEMAND`. A site a county needs
         under the one-per-county rule is never dropped.
+    capacity
+        Per tier: workers a new site can serve. With a ``max_new`` budget the tier is
+        solved as the capacitated MCLP (demand assigned within coverage and capacity);
+        without one, capacity is reported but not modelled (logged).
+    floors
+        Per tier: ``{group: share}``, each priority group's covered share of its coverable
+        demand at least this (equity floors of 44号's 兜底 for older and hard-to-employ
+        workers). Groups are columns ``<group>_demand`` of the cells.
+    weight, fallback
+        Demand column; estimate times from straight lines for modes without a graph.
+    time_limit_s, solver
+        Passed to the siting models (:mod:`planner.analysis.siting`).
+    before
+        Coverage of ``markets`` already computed with the same rules (saves a pass).
+    progress
+        Show progress bars.
     """
     rules = dict(rules) if rules is not None else default_rules()
     max_new = dict(max_new or {})
@@ -347,7 +390,10 @@ def make_plan(
     for t, share in targets.items():
         if not 0 < share <= 1:
             raise InvalidValueError(f"target share of tier {t} must be in (0, 1], got {share}")
-    before = coverage(cells, markets, graphs, rules=rules, weight=weight, fallback=fallback)
+    capacity = dict(capacity or {})
+    floors = {t: dict(f) for t, f in (floors or {}).items()}
+    if before is None:
+        before = coverage(cells, markets, graphs, rules=rules, weight=weight, fallback=fallback)
     current = markets
     proposed: list[gpd.GeoDataFrame] = []
     tiers: dict[str, TierPlan] = {}
@@ -373,13 +419,18 @@ def make_plan(
         sub = demand.iloc[unc]
         mat, by_mode = _matrix_for(sub, cands, graphs, rule, fallback)
         if tier == "sector" and "sector" in cands and "sector" in sub:
-            same = sub["sector"].to_numpy()[:, None] == cands["sector"].to_numpy()[None, :]
+            # a candidate without a sector (an existing market's site) serves every sector
+            d_sec = sub["sector"].astype(object).to_numpy()
+            c_sec = cands["sector"].astype(object).to_numpy()
             coo = mat.tocoo()
-            keep = same[coo.row, coo.col]
+            c_any = pd.isna(c_sec)
+            keep = c_any[coo.col] | (d_sec[coo.row] == c_sec[coo.col])
             mat = sp.csr_array((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=mat.shape)
         w = sub[w_col].to_numpy(dtype=float)
         coverable = np.diff(mat.indptr) > 0
-        kwargs: dict[str, Any] = {"time_limit_s": time_limit_s}
+        kwargs: dict[str, Any] = {"time_limit_s": time_limit_s, "solver": solver}
+        if floors.get(tier) and tier != "sector":
+            kwargs.update(_floor_args(sub, floors[tier]))
         if tier == "comprehensive" and units is not None and len(units):
             cand_reg, need = _county_rule(cands, current, units)
             if need:
@@ -392,13 +443,24 @@ def make_plan(
         cover.data[:] = 1.0
         if tier in max_new:
             p = min(int(max_new[tier]), len(cands))
+            if tier in capacity:
+                kwargs["capacity"] = np.full(len(cands), float(capacity[tier]))
             res = siting.mclp(sp.csr_array(cover), w, p, **kwargs)
-            model = f"MCLP p={p}"
+            model = f"MCLP p={p}" + (
+                f", capacity {capacity[tier]:,.0f}" if tier in capacity else ""
+            )
         else:
             res = siting.lscp(
                 sp.csr_array(cover), weights=w, target=float(targets.get(tier, 1.0)), **kwargs
             )
             model = f"LSCP target {targets.get(tier, 1.0):.0%} of coverable demand"
+            if tier in capacity:
+                log.warning(
+                    "%s: capacity %.0f is used only with a budget (max_new); this LSCP plan"
+                    " does not model it",
+                    tier,
+                    capacity[tier],
+                )
         selected = np.asarray(res.selected, dtype=int)
         required = set()
         if "regions" in kwargs:

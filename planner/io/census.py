@@ -3,8 +3,7 @@
 - :func:`read_census` joins a census table (e.g. 第七次人口普查 by county, ``CODE, NAME,
   POPU``) to boundary polygons by admin code and reports the rows and polygons that do
   not match (Shandong's 17 development-zone codes ``37xx7x`` have no polygon).
-- :func:`census_to_cells` spreads each polygon's count over a square grid by area, or over
-  a weight layer (raster cells, building points), keeping every unit's total exactly.
+- :func:`planner.io.spread.census_to_cells` then spreads each polygon's count over a grid.
 """
 
 from __future__ import annotations
@@ -23,25 +22,22 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from planner import settings
 from planner.errors import (
     ColumnError,
     CoordinateError,
     CRSError,
-    GeometryError,
     InvalidValueError,
 )
 from planner.io._tables import check_unique, read_table, sheet_row, to_number
 from planner.io.coords import CoordSystem
 from planner.io.crs import StudyArea, choose_crs
-from planner.io.population import _grid_ids, _output_crs
-from planner.io.vector import read_boundaries
+from planner.io.population import _output_crs
+from planner.io.vector import admin_code_column, read_boundaries
 
 __all__ = [
     "AGED_60_PLUS_COLUMNS",
     "AGED_65_PLUS_COLUMNS",
     "CensusResult",
-    "census_to_cells",
     "read_census",
 ]
 
@@ -62,10 +58,12 @@ AGED_65_PLUS_COLUMNS: tuple[str, ...] = ("AGES_65P",)
 #: Shares may add up to slightly more than 1 when published rounded (4 decimals per band).
 _SHARE_SUM_TOLERANCE = 1e-3
 
-#: Refuse to build more candidate grid cells than this in :func:`census_to_cells`.
-_MAX_CANDIDATE_CELLS = 20_000_000
 
 _NAME_COLUMNS = ("NAME", "name", "名称", "区县", "地区")
+_COUNT_COLUMNS = ("POPU", "population", "人口", "常住人口", "总人口")
+
+#: Overlap (m²) below which a unit only touches the study area (shared borders, slivers).
+_OVERLAP_M2 = 1.0
 
 
 # --------------------------------------------------------------------------------------
@@ -94,6 +92,11 @@ class CensusResult:
         Sum over the matched rows (= ``units["population"].sum()``).
     groups
         Names of the priority-group share columns in ``units``.
+    joined_by_name
+        ``(name, table code, polygon code)`` of units joined by name because their codes
+        differ (a unit renamed or recoded after an administrative change).
+    outside_units
+        Codes of matched units left out because they do not overlap the study area.
     """
 
     units: gpd.GeoDataFrame
@@ -102,6 +105,8 @@ class CensusResult:
     total_population: float
     matched_population: float
     groups: tuple[str, ...] = field(default=())
+    joined_by_name: tuple[tuple[str, str, str], ...] = field(default=())
+    outside_units: tuple[str, ...] = field(default=())
 
     @property
     def crs(self) -> CRS:
@@ -113,12 +118,15 @@ def read_census(
     boundaries: gpd.GeoDataFrame | PathArg,
     table: pd.DataFrame | PathArg,
     *,
-    code_column: str = "CODE",
-    count_column: str = "POPU",
+    code_column: str | None = None,
+    count_column: str | None = None,
     name_column: str | None = None,
     group_columns: Mapping[str, str | Sequence[str]] | None = None,
     group_table: pd.DataFrame | PathArg | None = None,
     coords: CoordSystem | str | None = None,
+    boundary_code_column: str | None = None,
+    boundary_name_column: str | None = None,
+    add_to: Mapping[str, str] | None = None,
     area: StudyArea | None = None,
     crs: CRS | str | int | None = None,
 ) -> CensusResult:
@@ -132,11 +140,17 @@ def read_census(
     table
         CSV (UTF-8/GBK) or XLSX file, or a DataFrame, with one row per unit. Codes are read
         as text (``370102``; ``370102.0`` from Excel numbers is accepted).
-    code_column, count_column
-        Columns of the admin code and the population count.
+    code_column
+        Column of the admin code. Default ``CODE`` when present, else the column whose
+        values are admin codes matching the polygons' (found by content).
+    count_column
+        Column of the population count. Default the first of ``POPU``, ``population``,
+        ``人口``, ``常住人口``, ``总人口`` present.
     name_column
         Column of unit names in the table; default ``NAME`` / ``name`` / ``名称`` when
-        present, else the polygons' names are used.
+        present, else the polygons' names are used. A table row whose code has no polygon
+        is joined by name to a polygon whose code has no row (即墨区 is 370282 in older
+        boundaries and 370215 in the 2020 census), logged and kept in ``joined_by_name``.
     group_columns
         Priority groups: ``{group name: share column}``. A value may also be a sequence of
         columns whose shares are added up, e.g. ``{"aged_60_plus": AGED_60_PLUS_COLUMNS}``
@@ -150,9 +164,18 @@ def read_census(
         must be in it.
     coords
         Declared lon/lat system of a boundary *file* (``"gcj02"`` for DataV/AMap exports).
+    boundary_code_column, boundary_name_column
+        Code and name columns of a boundary file (found automatically when omitted:
+        ``adcode``, ``code``, ``division_code`` … or by content).
+    add_to
+        ``{unit code: host code}``: add a row's count (and its group members) to another
+        row before joining, for units without a polygon of their own such as Shandong's
+        development zones (``{"370671": "370613"}``: 烟台高新区 into 莱山区).
     area
-        Study area: the result is in ``area.crs``; a table whose matched units all lie
-        outside it is an error. Units are not clipped.
+        Study area: the result is in ``area.crs``; only units that overlap it are kept
+        (the others are listed in ``outside_units``), and a table whose matched units all
+        lie outside it is an error. Units are not clipped: spread them over cells and keep
+        the cells inside the area.
     crs
         Output CRS when no ``area`` is given (projected). Default: the UTM zone of the
         boundaries.
@@ -182,9 +205,17 @@ def read_census(
     >>> res.total_population, len(res.unmatched_rows)  # doctest: +SKIP
     (101527453.0, 17)
     """
-    polys, bpath = _census_boundaries(boundaries, coords)
+    polys, bpath = _census_boundaries(
+        boundaries, coords, code_column=boundary_code_column, name_column=boundary_name_column
+    )
     tpath = table if not isinstance(table, pd.DataFrame) else "census table"
     df = _as_table(table, what="census table")
+    if code_column is None:
+        code_column = "CODE" if "CODE" in df.columns else None
+        code_column = code_column or admin_code_column(df, prefer=polys["code"].tolist())
+        code_column = code_column or "CODE"
+    if count_column is None:
+        count_column = next((c for c in _COUNT_COLUMNS if c in df.columns), _COUNT_COLUMNS[0])
     for col in (code_column, count_column):
         if col not in df.columns:
             what = "admin code" if col == code_column else "population count"
@@ -212,6 +243,11 @@ def read_census(
 
     groups = dict(group_columns or {})
     shares = _group_shares(df, groups, group_table, code_column=code_column, path=tpath)
+    if add_to:
+        df, population, shares = _add_to_hosts(
+            df, population, shares, add_to, code_column=code_column, path=tpath
+        )
+        codes = df[code_column]
 
     rows = pd.DataFrame(
         {
@@ -228,6 +264,15 @@ def read_census(
     for g, s in shares.items():
         rows[g] = s
 
+    by_name = _join_renamed(rows, polys)
+    if by_name:
+        recode = {t: pc for _, t, pc in by_name}
+        rows["code"] = rows["code"].map(lambda c: recode.get(c, c))
+        log.info(
+            "%s: joined by name (codes differ): %s",
+            tpath,
+            ", ".join(f"{n} (table {t}, boundaries {pc})" for n, t, pc in by_name),
+        )
     poly_codes = set(polys["code"])
     matched_mask = rows["code"].isin(poly_codes).to_numpy()
     unmatched_rows = rows.loc[~matched_mask, ["code", "name", "population", "row"]].reset_index(
@@ -236,23 +281,8 @@ def read_census(
     matched = rows.loc[matched_mask].drop(columns="row")
     total = float(rows["population"].sum())
     matched_pop = float(matched["population"].sum())
-    if len(unmatched_rows):
-        shown = ", ".join(unmatched_rows["code"].head(20))
-        more = " …" if len(unmatched_rows) > 20 else ""
-        log.warning(
-            "%s: %d table row(s) holding population %.0f (%.2f %% of %.0f) have a code with"
-            " no polygon in %s: %s%s. They count in total_population but not in the units"
-            " (in Shandong the codes 37xx7x are development zones inside their host"
-            " districts: add their population to the host district if it is demand)",
-            tpath,
-            len(unmatched_rows),
-            float(unmatched_rows["population"].sum()),
-            100.0 * float(unmatched_rows["population"].sum()) / total if total else 0.0,
-            total,
-            bpath,
-            shown,
-            more,
-        )
+    if len(unmatched_rows) and area is None:
+        _warn_unmatched(unmatched_rows, total, tpath, bpath)
     if not matched_mask.any():
         raise InvalidValueError(
             f"no code of the table matches a polygon code (table codes e.g."
@@ -288,15 +318,36 @@ def read_census(
     units = units.to_crs(out_crs)
     unmatched_units = gpd.GeoDataFrame(unmatched_units, geometry="geometry", crs=polys.crs)
     unmatched_units = unmatched_units.to_crs(out_crs)
+    outside: tuple[str, ...] = ()
     if area is not None:
         geom = area.geometry
         shapely.prepare(geom)
-        if not np.asarray(shapely.intersects(geom, units.geometry.values)).any():
+        inside = np.asarray(shapely.intersects(geom, units.geometry.values))
+        # a shared border is not an overlap: keep units with some area inside
+        overlap = np.zeros(len(units), dtype=float)
+        overlap[inside] = shapely.area(shapely.intersection(units.geometry.values[inside], geom))
+        inside &= overlap > _OVERLAP_M2
+        if not inside.any():
             raise CoordinateError(
                 f"none of the {len(units)} matched unit(s) overlaps the study area '{area.name}'",
                 path=bpath,
                 fix="check the declared coordinate system of the boundaries and the study area",
             )
+        outside = tuple(units["code"].to_numpy()[~inside].tolist())
+        if outside:
+            log.info(
+                "%s: %d of %d unit(s) lie outside the study area and are left out",
+                tpath,
+                len(outside),
+                len(units),
+            )
+            units = units.loc[inside].reset_index(drop=True)
+            matched_pop = float(units["population"].sum())
+        # rows without a polygon that may belong to the area: those of its cities (37xxyy)
+        cities = {str(c)[:4] for c in units["code"]}
+        local = unmatched_rows[unmatched_rows["code"].astype(str).str[:4].isin(cities)]
+        if len(local):
+            _warn_unmatched(local, total, tpath, bpath)
     units.attrs["groups"] = tuple(shares)
     log.info(
         "%s: %d unit(s) matched, population %.0f of %.0f",
@@ -312,11 +363,40 @@ def read_census(
         total_population=total,
         matched_population=matched_pop,
         groups=tuple(shares),
+        joined_by_name=tuple(by_name),
+        outside_units=outside,
+    )
+
+
+def _warn_unmatched(rows: pd.DataFrame, total: float, tpath: PathArg, bpath: str) -> None:
+    listed = ", ".join(
+        f"{n} ({c}, {p:,.0f})"
+        for c, n, p in zip(
+            rows["code"].head(20), rows["name"].head(20), rows["population"].head(20), strict=True
+        )
+    )
+    more = " …" if len(rows) > 20 else ""
+    log.warning(
+        "%s: %d row(s) holding %.0f people (%.2f %% of the table) have a code with no polygon"
+        " in %s and are not counted: %s%s. In Shandong the codes 37xx7x are development zones"
+        " inside their host districts: if one is demand of this study, add its people to its"
+        ' host: [inputs.population] add_to = { "<code>" = "<host code>" }',
+        tpath,
+        len(rows),
+        float(rows["population"].sum()),
+        100.0 * float(rows["population"].sum()) / total if total else 0.0,
+        bpath,
+        listed,
+        more,
     )
 
 
 def _census_boundaries(
-    boundaries: gpd.GeoDataFrame | PathArg, coords: CoordSystem | str | None
+    boundaries: gpd.GeoDataFrame | PathArg,
+    coords: CoordSystem | str | None,
+    *,
+    code_column: str | None = None,
+    name_column: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, str]:
     if isinstance(boundaries, gpd.GeoDataFrame):
         where = "boundaries"
@@ -339,8 +419,79 @@ def _census_boundaries(
         if "name" not in polys.columns:
             polys["name"] = polys["code"]
         return polys, where
-    polys = read_boundaries(boundaries, coords=coords)
+    polys = read_boundaries(
+        boundaries, coords=coords, code_column=code_column, name_column=name_column
+    )
     return polys, str(boundaries)
+
+
+def _normal_name(name: object) -> str:
+    return "".join(str(name).split()) if isinstance(name, str) else ""
+
+
+def _join_renamed(rows: pd.DataFrame, polys: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(name, table code, polygon code) of rows and polygons without a code match that share a
+    unique name."""
+    poly_codes = set(polys["code"])
+    row_codes = set(rows["code"])
+    lone_rows = rows[~rows["code"].isin(poly_codes)]
+    lone_polys = polys[~polys["code"].isin(row_codes)]
+    if len(lone_rows) == 0 or len(lone_polys) == 0:
+        return []
+    names = lone_polys["name"].map(_normal_name)
+    unique = names[~names.duplicated(keep=False) & (names != "")]
+    code_of = dict(zip(unique, lone_polys.loc[unique.index, "code"], strict=True))
+    rnames = lone_rows["name"].map(_normal_name)
+    rnames = rnames[~rnames.duplicated(keep=False)]
+    out = []
+    for i, n in rnames.items():
+        if n in code_of:
+            out.append((str(lone_rows.at[i, "name"]), str(lone_rows.at[i, "code"]), code_of[n]))
+    return out
+
+
+def _add_to_hosts(
+    df: pd.DataFrame,
+    population: pd.Series,
+    shares: dict[str, NDArray[np.float64]],
+    add_to: Mapping[str, str],
+    *,
+    code_column: str,
+    path: PathArg,
+) -> tuple[pd.DataFrame, pd.Series, dict[str, NDArray[np.float64]]]:
+    """Move each ``add_to`` row's count (and group members) to its host row; drop the row."""
+    codes = df[code_column].tolist()
+    pos = {c: i for i, c in enumerate(codes)}
+    pop = population.to_numpy(dtype=np.float64).copy()
+    members = {g: s * pop for g, s in shares.items()}
+    drop = []
+    for zone, host in add_to.items():
+        for c in (zone, host):
+            if c not in pos:
+                raise InvalidValueError(
+                    f"add_to names code {c}, which is not in the table",
+                    path=path,
+                    column=code_column,
+                    fix='give codes of the table (e.g. add_to = { "370671" = "370613" })',
+                )
+        if zone in add_to.values():
+            raise InvalidValueError(
+                f"add_to: {zone} is both added to another unit and a host", path=path
+            )
+        z, h = pos[zone], pos[host]
+        pop[h] += pop[z]
+        for g in members:
+            members[g][h] += members[g][z]
+        drop.append(z)
+        log.info("census: %s (%.0f people) added to %s", zone, population.iloc[z], host)
+    keep = np.setdiff1d(np.arange(len(df)), drop)
+    new_pop = pop[keep]
+    new_shares = {
+        g: np.divide(m[keep], new_pop, out=np.zeros_like(new_pop), where=new_pop > 0)
+        for g, m in members.items()
+    }
+    out = df.iloc[keep]
+    return out, pd.Series(new_pop, index=out.index), new_shares
 
 
 def _as_table(table: pd.DataFrame | PathArg, *, what: str) -> pd.DataFrame:
@@ -540,356 +691,3 @@ def _share_column(df: pd.DataFrame, column: str, *, path: PathArg) -> NDArray[np
         log.info("%s: column '%s' holds percentages (max %g); divided by 100", path, column, vmax)
         v = v / 100.0
     return np.asarray(v, dtype=np.float64)
-
-
-# --------------------------------------------------------------------------------------
-# Census polygons → demand cells
-# --------------------------------------------------------------------------------------
-
-
-def census_to_cells(
-    units: gpd.GeoDataFrame | CensusResult,
-    *,
-    cell_size_m: float = settings.CENSUS_CELL_SIZE_M,
-    weights: gpd.GeoDataFrame | None = None,
-    weight_column: str | None = "population",
-    groups: Sequence[str] | None = None,
-) -> gpd.GeoDataFrame:
-    """Spread each unit's population over cells, keeping every unit's total exactly.
-
-    Parameters
-    ----------
-    units
-        Polygons in a projected CRS with ``code`` and ``population`` (e.g.
-        ``read_census(...).units``), or a :class:`CensusResult`.
-    cell_size_m
-        Side of the square grid (metres), anchored at multiples of ``cell_size_m`` in the
-        units' CRS (the same grid as ``read_population_grid(..., aggregate_m=...)``).
-    weights
-        Optional weight layer: points (raster cells from :func:`read_population_grid`,
-        building points …); other geometries are represented by a point on their surface.
-        Each unit's count is split in proportion to the weights of the features inside it
-        (a feature on a shared border goes to the first unit). A unit with no weight
-        inside falls back to the area split (logged). Reprojected to the units' CRS when
-        needed (logged).
-    weight_column
-        Column of ``weights`` holding the weight; ``None`` counts every feature as 1.
-    groups
-        Priority-group share columns of ``units`` to carry. Default: the groups of the
-        :class:`CensusResult` (``units.attrs["groups"]``).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        One row per populated piece, ordered by unit then cell:
-
-        - ``cell_id``: area split: ``"{unit_code}_r{row}c{col}"`` with ``row =
-          floor(y / cell_size_m)``, ``col = floor(x / cell_size_m)`` (a grid cell cut by
-          a unit border gives one piece per unit); weight split: the weight feature's
-          ``cell_id`` when it has one, else ``"w{position}"``.
-        - ``unit_code``, ``population``;
-        - ``cell_area_m2``: area of the piece (cell ∩ unit) for the area split, the
-          weight feature's ``cell_area_m2`` (else NaN) for the weight split;
-        - per group: ``<group>`` (the unit's share) and ``<group>_population``;
-        - geometry: the cell centre when the cell lies wholly inside the unit, else the
-          centroid of the piece (or a point on it when the centroid falls outside);
-          for the weight split, the weight feature's point.
-
-    Raises
-    ------
-    CRSError
-        Units without CRS or in lon/lat degrees.
-    ColumnError, DuplicateIdError, InvalidValueError, GeometryError
-        Missing ``code``/``population``/group/weight column, repeated codes, negative or
-        NaN counts or weights, a non-positive cell size, empty unit polygons.
-
-    Examples
-    --------
-    >>> units = gpd.GeoDataFrame({"code": ["a"], "population": [1000.0]},
-    ...     geometry=[shapely.box(0, 0, 1000, 1000)], crs=32651)
-    >>> cells = census_to_cells(units, cell_size_m=500)
-    >>> cells["population"].tolist()
-    [250.0, 250.0, 250.0, 250.0]
-    """
-    if isinstance(units, CensusResult):
-        if groups is None:
-            groups = units.groups
-        units = units.units
-    if groups is None:
-        groups = tuple(units.attrs.get("groups", ()))
-    groups = tuple(groups)
-    where = "units"
-    if not (math.isfinite(cell_size_m) and cell_size_m > 0):
-        raise InvalidValueError(
-            f"cell_size_m must be a positive number of metres, got {cell_size_m!r}",
-            path=where,
-            fix="give e.g. cell_size_m=500",
-        )
-    if units.crs is None:
-        raise CRSError("the units have no CRS", path=where, fix="set the CRS of the polygons")
-    if not CRS(units.crs).is_projected:
-        raise CRSError(
-            f"the units are in {CRS(units.crs).name}, not a projected CRS (cells would be in"
-            " degrees)",
-            path=where,
-            fix="use read_census(...).units, or units.to_crs(a UTM zone)",
-        )
-    for col in ("code", "population", *groups):
-        if col not in units.columns:
-            raise ColumnError(
-                f"the units have no '{col}' column",
-                path=where,
-                column=col,
-                fix="use read_census(...).units or add the column",
-            )
-    frame = units.reset_index(drop=True)
-    codes = _codes(frame["code"], path=where, column="code")
-    frame = frame.assign(code=codes.to_numpy())
-    check_unique(frame, "code", path=where)
-    pop = pd.to_numeric(frame["population"], errors="coerce").to_numpy(dtype=np.float64)
-    bad = ~np.isfinite(pop) | (pop < 0)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise InvalidValueError(
-            f"unit {frame['code'].iloc[i]} has population {frame['population'].iloc[i]}"
-            f" ({int(bad.sum())} such unit(s))",
-            path=where,
-            column="population",
-            fix="give every unit a count of 0 or more",
-        )
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    empty = np.asarray(shapely.is_missing(geoms) | shapely.is_empty(geoms)) | (
-        np.asarray(shapely.area(geoms), dtype=float) <= 0
-    )
-    if empty.any():
-        i = int(np.flatnonzero(empty)[0])
-        raise GeometryError(
-            f"unit {frame['code'].iloc[i]} has no area ({int(empty.sum())} such unit(s))",
-            path=where,
-            fix="give every unit a polygon, or drop it",
-        )
-    share_cols = {}
-    for g in groups:
-        s = pd.to_numeric(frame[g], errors="coerce").to_numpy(dtype=np.float64)
-        badg = ~np.isfinite(s) | (s < 0) | (s > 1)
-        if badg.any():
-            i = int(np.flatnonzero(badg)[0])
-            raise InvalidValueError(
-                f"unit {frame['code'].iloc[i]} has share {frame[g].iloc[i]}, not in [0, 1]",
-                path=where,
-                column=g,
-                fix="give shares as fractions between 0 and 1",
-            )
-        share_cols[g] = s
-
-    parts: list[pd.DataFrame] = []
-    geoms_out: list[NDArray[np.object_]] = []
-    area_units = np.arange(len(frame))
-    if weights is not None:
-        w_part, w_geoms, fallback = _weighted_pieces(
-            frame, geoms, pop, weights, weight_column, where=where
-        )
-        parts.append(w_part)
-        geoms_out.append(w_geoms)
-        area_units = fallback
-    if area_units.size:
-        a_part, a_geoms = _area_pieces(frame, geoms, pop, area_units, cell_size_m)
-        parts.append(a_part)
-        geoms_out.append(a_geoms)
-    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    all_geoms = np.concatenate(geoms_out) if geoms_out else np.zeros(0, dtype=object)
-    # order by unit (input order), then as produced
-    order = np.lexsort((np.arange(len(table)), table["_unit"].to_numpy()))
-    table = table.iloc[order].reset_index(drop=True)
-    all_geoms = all_geoms[order]
-    unit_idx = table["_unit"].to_numpy()
-    out = pd.DataFrame(
-        {
-            "cell_id": table["cell_id"].to_numpy(dtype=object),
-            "unit_code": frame["code"].to_numpy(dtype=object)[unit_idx],
-            "population": table["population"].to_numpy(dtype=np.float64),
-            "cell_area_m2": table["cell_area_m2"].to_numpy(dtype=np.float64),
-        }
-    )
-    for g, s in share_cols.items():
-        out[g] = s[unit_idx]
-        out[f"{g}_population"] = out["population"] * out[g]
-    keep = out["population"].to_numpy() > 0
-    if not keep.all():
-        log.debug("%d piece(s) with zero population left out", int((~keep).sum()))
-        out = out.loc[keep].reset_index(drop=True)
-        all_geoms = all_geoms[keep]
-    gdf = gpd.GeoDataFrame(out, geometry=list(all_geoms), crs=units.crs)
-    gdf.attrs["groups"] = groups
-    log.info(
-        "%d unit(s), population %.0f, spread over %d cell piece(s)",
-        len(frame),
-        float(pop.sum()),
-        len(gdf),
-    )
-    return gdf
-
-
-def _area_pieces(
-    frame: gpd.GeoDataFrame,
-    geoms: NDArray[np.object_],
-    pop: NDArray[np.float64],
-    which: NDArray[np.int64],
-    size_m: float,
-) -> tuple[pd.DataFrame, NDArray[np.object_]]:
-    """Split the units ``which`` over grid cells by intersection area."""
-    bounds = np.asarray(shapely.bounds(geoms[which]), dtype=float)
-    c0 = np.floor(bounds[:, 0] / size_m).astype(np.int64)
-    r0 = np.floor(bounds[:, 1] / size_m).astype(np.int64)
-    c1 = np.floor(bounds[:, 2] / size_m).astype(np.int64)  # inclusive
-    r1 = np.floor(bounds[:, 3] / size_m).astype(np.int64)
-    ncol = c1 - c0 + 1
-    nrow = r1 - r0 + 1
-    counts = ncol * nrow
-    n = int(counts.sum())
-    if n > _MAX_CANDIDATE_CELLS:
-        raise InvalidValueError(
-            f"the units span {n:,} candidate cells of {size_m:g} m (limit"
-            f" {_MAX_CANDIDATE_CELLS:,})",
-            path="units",
-            fix="use a larger cell_size_m, or fewer units at a time",
-        )
-    # Candidate (unit, cell) pairs: every cell of each unit's bounding box.
-    unit_of = np.repeat(np.arange(which.size), counts)
-    start = np.repeat(np.cumsum(counts) - counts, counts)
-    k = np.arange(n, dtype=np.int64) - start
-    rr = r0[unit_of] + k // ncol[unit_of]
-    cc = c0[unit_of] + k % ncol[unit_of]
-    boxes = shapely.box(cc * size_m, rr * size_m, (cc + 1) * size_m, (rr + 1) * size_m)
-    polys = geoms[which]
-    shapely.prepare(polys)
-    poly_of = polys[unit_of]
-    hit = np.asarray(shapely.intersects(poly_of, boxes))
-    unit_of, rr, cc, boxes, poly_of = (
-        unit_of[hit],
-        rr[hit],
-        cc[hit],
-        boxes[hit],
-        poly_of[hit],
-    )
-    inside = np.asarray(shapely.contains_properly(poly_of, boxes))
-    piece_area = np.full(unit_of.size, size_m * size_m, dtype=np.float64)
-    points = shapely.points((cc + 0.5) * size_m, (rr + 0.5) * size_m)
-    edge = np.flatnonzero(~inside)
-    if edge.size:
-        pieces = shapely.intersection(poly_of[edge], boxes[edge])
-        piece_area[edge] = shapely.area(pieces)
-        cen = shapely.centroid(pieces)
-        ok = np.asarray(shapely.intersects(pieces, cen))
-        cen[~ok] = shapely.point_on_surface(pieces[~ok])
-        points[edge] = cen
-    # Exact totals: each unit's count in proportion to its pieces' areas.
-    unit_area = np.bincount(unit_of, weights=piece_area, minlength=which.size)
-    units_global = which[unit_of]
-    share = np.divide(
-        piece_area, unit_area[unit_of], out=np.zeros_like(piece_area), where=unit_area[unit_of] > 0
-    )
-    population = pop[units_global] * share
-    code = frame["code"].to_numpy(dtype=object)[units_global]
-    ids = pd.Series(code).astype(str) + "_" + pd.Series(_grid_ids(rr, cc)).astype(str)
-    table = pd.DataFrame(
-        {
-            "_unit": units_global,
-            "cell_id": ids.to_numpy(dtype=object),
-            "population": population,
-            "cell_area_m2": piece_area,
-        }
-    )
-    return table, np.asarray(points, dtype=object)
-
-
-def _weighted_pieces(
-    frame: gpd.GeoDataFrame,
-    geoms: NDArray[np.object_],
-    pop: NDArray[np.float64],
-    weights: gpd.GeoDataFrame,
-    weight_column: str | None,
-    *,
-    where: str,
-) -> tuple[pd.DataFrame, NDArray[np.object_], NDArray[np.int64]]:
-    """Split units by weight features; return the pieces and the units left for area split."""
-    wpath = "weights"
-    if weights.crs is None:
-        raise CRSError("the weight layer has no CRS", path=wpath, fix="set its CRS")
-    w = weights.reset_index(drop=True)
-    if CRS(w.crs) != CRS(frame.crs):
-        log.info("reprojecting %d weight feature(s) to %s", len(w), CRS(frame.crs).name)
-        w = w.to_crs(frame.crs)
-    if weight_column is None:
-        wv = np.ones(len(w), dtype=np.float64)
-    else:
-        if weight_column not in w.columns:
-            raise ColumnError(
-                f"the weight layer has no '{weight_column}' column",
-                path=wpath,
-                column=weight_column,
-                fix="name the weight column with weight_column=, or None to count features",
-            )
-        wv = pd.to_numeric(w[weight_column], errors="coerce").to_numpy(dtype=np.float64)
-        badw = ~np.isfinite(wv) | (wv < 0)
-        if badw.any():
-            i = int(np.flatnonzero(badw)[0])
-            raise InvalidValueError(
-                f"feature {i + 1} has weight {w[weight_column].iloc[i]}"
-                f" ({int(badw.sum())} such feature(s))",
-                path=wpath,
-                column=weight_column,
-                fix="weights must be numbers of 0 or more",
-            )
-    wg = np.asarray(w.geometry.values, dtype=object)
-    missing = np.asarray(shapely.is_missing(wg) | shapely.is_empty(wg))
-    if missing.any():
-        log.warning("weights: %d feature(s) without geometry not used", int(missing.sum()))
-    not_point = ~missing & (np.asarray(shapely.get_type_id(wg)) != 0)
-    if not_point.any():
-        log.info("weights: %d non-point feature(s) placed at a point on them", not_point.sum())
-        wg = wg.copy()
-        wg[not_point] = shapely.point_on_surface(wg[not_point])
-    tree = shapely.STRtree(geoms)
-    usable = np.flatnonzero(~missing)
-    pt_idx, unit_idx = tree.query(wg[usable], predicate="intersects")
-    pt_idx = usable[pt_idx]
-    # a point on a shared border: keep the first unit (lowest position), deterministic
-    order = np.lexsort((unit_idx, pt_idx))
-    pt_idx, unit_idx = pt_idx[order], unit_idx[order]
-    first = np.ones(pt_idx.size, dtype=bool)
-    first[1:] = pt_idx[1:] != pt_idx[:-1]
-    pt_idx, unit_idx = pt_idx[first], unit_idx[first]
-    outside = int(usable.size - pt_idx.size)
-    if outside:
-        log.info("weights: %d feature(s) fall outside every unit and are not used", outside)
-    unit_w = np.bincount(unit_idx, weights=wv[pt_idx], minlength=len(frame))
-    fallback = np.flatnonzero(unit_w <= 0)
-    if fallback.size:
-        log.warning(
-            "%d unit(s) have no weight inside (%s); their population (%.0f) is spread by area",
-            fallback.size,
-            ", ".join(frame["code"].iloc[fallback[:10]]),
-            float(pop[fallback].sum()),
-        )
-    use = unit_w[unit_idx] > 0
-    pt_idx, unit_idx = pt_idx[use], unit_idx[use]
-    population = pop[unit_idx] * wv[pt_idx] / unit_w[unit_idx]
-    if "cell_id" in w.columns:
-        ids = w["cell_id"].astype(str).to_numpy(dtype=object)[pt_idx]
-    else:
-        ids = ("w" + pd.Series(pt_idx).astype(str)).to_numpy(dtype=object)
-    cell_area = (
-        pd.to_numeric(w["cell_area_m2"], errors="coerce").to_numpy(dtype=np.float64)[pt_idx]
-        if "cell_area_m2" in w.columns
-        else np.full(pt_idx.size, np.nan)
-    )
-    table = pd.DataFrame(
-        {
-            "_unit": unit_idx,
-            "cell_id": ids,
-            "population": population,
-            "cell_area_m2": cell_area,
-        }
-    )
-    return table, np.asarray(wg[pt_idx], dtype=object), fallback

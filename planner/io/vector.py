@@ -24,13 +24,60 @@ from planner.io._tables import check_file, check_unique
 from planner.io.coords import CoordSystem, normalise_coord_system
 from planner.io.crs import StudyArea, convert_geometries
 
-__all__ = ["read_boundaries", "read_study_area", "read_vector", "repair_geometries"]
+__all__ = [
+    "admin_code_column",
+    "read_boundaries",
+    "read_study_area",
+    "read_vector",
+    "repair_geometries",
+]
 
 log = logging.getLogger(__name__)
 
 PathArg = str | PathLike[str]
 
-CODE_COLUMNS = ("code", "adcode", "CODE", "行政区划代码", "区划代码", "gb", "id")
+CODE_COLUMNS = (
+    "code",
+    "adcode",
+    "CODE",
+    "ADCODE",
+    "division_code",
+    "行政区划代码",
+    "区划代码",
+    "gb",
+    "PAC",
+    "id",
+)
+_ADMIN_CODE = r"^\d{6}(\d{3}|\d{6})?$"  # 6-digit county codes, 9/12-digit township codes
+
+
+def admin_code_column(frame: pd.DataFrame, *, prefer: Sequence[str] = ()) -> str | None:
+    """The column whose values are (almost all) Chinese admin codes, found by content.
+
+    A column qualifies when at least 90 % of its non-empty values are 6-, 9- or 12-digit
+    codes (``370602``, ``370602001``); among several, the one whose codes also appear in
+    ``prefer`` most often wins (e.g. the polygon codes a table must join), then the first.
+
+    Examples
+    --------
+    >>> admin_code_column(pd.DataFrame({"id": [1, 2], "division_code": ["370602", "370613"]}))
+    'division_code'
+    """
+    best: tuple[int, int, str] | None = None
+    wanted = set(prefer)
+    for i, col in enumerate(frame.columns):
+        if col == "geometry":
+            continue
+        text = frame[col].map(_code_text).astype(str)
+        text = text[(text != "") & (text != "nan") & (text != "None")]
+        if len(text) == 0 or text.str.match(_ADMIN_CODE).mean() < 0.9:
+            continue
+        score = (int(text.isin(wanted).sum()), -i, str(col))
+        if best is None or score[:2] > best[:2]:
+            best = score
+    return best[2] if best is not None else None
+
+
 NAME_COLUMNS = ("name", "NAME", "名称", "区县", "name_zh")
 
 
@@ -195,6 +242,8 @@ def read_boundaries(
     """
     gdf = read_vector(path, coords=coords, what="boundary file")
     cols = [c for c in gdf.columns if c != "geometry"]
+    if code_column is None and not any(c in cols for c in CODE_COLUMNS):
+        code_column = admin_code_column(gdf)
     code_col = _pick(cols, CODE_COLUMNS, code_column, path, "code")
     name_col = _pick(cols, NAME_COLUMNS, name_column, path, "name")
     gdf = gdf.rename(columns={code_col: "code", name_col: "name"})
@@ -231,9 +280,18 @@ def read_study_area(
     coords: CoordSystem | str | None = None,
     codes: Sequence[str | int] | None = None,
     names: Sequence[str] | None = None,
+    code_column: str | None = None,
+    name_column: str | None = None,
     name: str | None = None,
     projection: str = settings.DEFAULT_PROJECTION,
 ) -> StudyArea:
     """Read boundaries and make the :class:`StudyArea` (choosing its projected CRS)."""
-    units = read_boundaries(path, coords=coords, codes=codes, names=names)
+    units = read_boundaries(
+        path,
+        coords=coords,
+        codes=codes,
+        names=names,
+        code_column=code_column,
+        name_column=name_column,
+    )
     return StudyArea.from_units(units, name=name, projection=projection)

@@ -8,7 +8,7 @@ networkx for checking and for users who hold an osmnx graph.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import networkx as nx
@@ -42,6 +42,14 @@ class TravelGraph:
         edges keep the fastest.
     notes
         What was done on the way (dropped components, fallbacks), for reports.
+    access_circuity
+        Factor on the straight-line walk from a point to its snapped node (1 for street
+        graphs, whose nodes are near; :data:`planner.settings.CIRCUITY_FACTOR` for graphs
+        of scattered points such as :func:`planner.network.access.straight_line_graph`).
+    max_snap_m
+        Smallest snapping limit of this graph (m): points this close always snap, whatever
+        limit a caller passes (a sparse graph of bus stops needs more than a street
+        graph). ``None``: the caller's limit.
     """
 
     mode: str
@@ -51,6 +59,8 @@ class TravelGraph:
     crs: CRS | None
     matrix: sp.csr_array
     notes: tuple[str, ...] = field(default=())
+    access_circuity: float = 1.0
+    max_snap_m: float | None = None
 
     def _facts(self) -> list[tuple[str, object]]:
         crs = self.crs.to_epsg() or self.crs.name if self.crs is not None else None
@@ -80,6 +90,8 @@ class TravelGraph:
         *,
         crs: Any = None,
         notes: tuple[str, ...] = (),
+        access_circuity: float = 1.0,
+        max_snap_m: float | None = None,
     ) -> TravelGraph:
         """Build from edge arrays of node *positions* ``u`` → ``v`` with ``time_s`` seconds.
 
@@ -125,6 +137,8 @@ class TravelGraph:
             crs=CRS.from_user_input(crs) if crs is not None else None,
             matrix=m,
             notes=notes,
+            access_circuity=access_circuity,
+            max_snap_m=max_snap_m,
         )
 
     @property
@@ -142,15 +156,7 @@ class TravelGraph:
 
     def reversed(self) -> TravelGraph:
         """The graph with every edge reversed (for searches towards a target)."""
-        return TravelGraph(
-            mode=self.mode,
-            node_ids=self.node_ids,
-            x=self.x,
-            y=self.y,
-            crs=self.crs,
-            matrix=sp.csr_array(self.matrix.T),
-            notes=self.notes,
-        )
+        return replace(self, matrix=sp.csr_array(self.matrix.T))
 
     def position(self, node_ids: ArrayLike) -> NDArray[np.int64]:
         """Positions of original node ids (KeyError naming the first unknown id)."""

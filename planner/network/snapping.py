@@ -1,7 +1,8 @@
 """Snapping points (demand cells, markets, stops) to the nearest node of a mode graph.
 
 The off-network leg from the point to its node is walked at
-:data:`planner.settings.WALK_SPEED_KMH` (straight line). A point farther than
+:data:`planner.settings.WALK_SPEED_KMH` (straight line, times the graph's
+``access_circuity``). A point farther than
 ``max_snap_m`` from every node is *unreachable* by that mode: it gets position
 ``-1`` and an infinite offset, and the count is logged — it is never snapped
 across a river or a motorway to a node hundreds of metres away.
@@ -74,7 +75,8 @@ def snap_points(
     graph
         The mode graph.
     max_snap_m
-        Largest allowed distance to a node.
+        Largest allowed distance to a node (raised to the graph's own
+        :attr:`~planner.network.graph.TravelGraph.max_snap_m` when it has one).
     walk_speed_kmh
         Speed of the off-network leg.
     what
@@ -96,6 +98,8 @@ def snap_points(
         raise InvalidValueError(
             f"max_snap_m must be >= 0 and walk_speed_kmh > 0, got {max_snap_m}, {walk_speed_kmh}"
         )
+    if graph.max_snap_m is not None:
+        max_snap_m = max(max_snap_m, graph.max_snap_m)
     n = len(geoms)
     position = np.full(n, -1, dtype=np.int64)
     distance = np.full(n, np.inf)
@@ -111,7 +115,7 @@ def snap_points(
         idx = np.flatnonzero(valid)
         position[idx[ok]] = i[ok]
         distance[idx[ok]] = d[ok]
-    offset = distance / (walk_speed_kmh / 3.6)
+    offset = distance * graph.access_circuity / (walk_speed_kmh / 3.6)
     snapped = Snapped(
         position=position, distance_m=distance, offset_s=offset, max_snap_m=max_snap_m
     )

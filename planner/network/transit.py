@@ -271,6 +271,8 @@ def build_bus_graph(
         np.concatenate(ts),
         crs=feed.crs,
         notes=(walk.notes if walk is not None else ()) + notes,
+        access_circuity=walk.access_circuity if walk is not None else 1.0,
+        max_snap_m=walk.max_snap_m if walk is not None else None,
     )
     return BusLayer(
         graph=graph,

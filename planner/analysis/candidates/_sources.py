@@ -10,9 +10,12 @@ source, source id, point, outline); it does not merge, number or filter by area,
 * OSM places: :func:`_osm_comprehensive`, :func:`_osm_sector`, :func:`_station_venues`;
 * places table: :func:`_named` (employment centres), :func:`_place_sector_candidates`,
   :func:`_station_venues`;
-* walk graph: :func:`_street_points` (station).
+* walk graph: :func:`_street_points` (station);
+* units and demand, for thin data: :func:`_unit_centres` (one per county or township,
+  every tier but sector) and :func:`_demand_clusters` (uncovered demand on a grid sized by
+  the tier's reach; comprehensive and station when there is no street network).
 
-Adding a source (e.g. township seats or demand clusters where inputs are thin)
+Adding a source
 ------------------------------------------------------------------------------
 1. Write its builder here, in a section of its own (or, when it grows large, in a module
    beside this one), returning ``_records(...)`` or ``_empty()``.
@@ -427,3 +430,93 @@ def _street_points(
         out = _inside_area(out, area)
     log.info("street points: %d on a %g m grid", len(out), spacing_m)
     return out
+
+
+# --------------------------------------------------------------------------------------
+# Thin data: unit centres and demand clusters (need only boundaries and population)
+# --------------------------------------------------------------------------------------
+
+
+def _weighted_centre_cell(
+    cxy: NDArray[np.float64], w: NDArray[np.float64], members: NDArray[np.int64]
+) -> int:
+    """The member cell nearest the demand-weighted centre of ``members`` (so the point is a
+    populated place, not a hillside between two towns)."""
+    mw = w[members]
+    centre = (cxy[members] * mw[:, None]).sum(axis=0) / mw.sum()
+    d = np.hypot(*(cxy[members] - centre).T)
+    return int(members[np.lexsort((members, d))[0]])
+
+
+def _cell_points(demand: gpd.GeoDataFrame) -> NDArray[np.float64]:
+    c = shapely.centroid(np.asarray(demand.geometry.values, dtype=object))
+    return np.column_stack([shapely.get_x(c), shapely.get_y(c)])
+
+
+def _unit_centres(
+    units: gpd.GeoDataFrame, demand: gpd.GeoDataFrame | None, weight: str = "demand"
+) -> pd.DataFrame:
+    """One candidate per unit (county, township): where its people are centred.
+
+    With demand cells, the populated cell nearest the unit's demand-weighted centre; else
+    a point on the unit's surface (inside it, unlike a centroid). Named
+    ``<unit>人口中心`` (population centre, not the government seat, which the data lack).
+    """
+    geoms = np.asarray(units.geometry.values, dtype=object)
+    names = _column(units, "name")
+    codes = _column(units, "code")
+    xy = np.full((len(units), 2), np.nan)
+    if demand is not None and len(demand) and weight in demand:
+        cxy = _cell_points(demand)
+        w = demand[weight].to_numpy(dtype=float)
+        tree = shapely.STRtree(geoms)
+        pi, ui = tree.query(shapely.points(cxy), predicate="within")
+        for u in range(len(units)):
+            members = np.sort(pi[(ui == u) & (w[pi] > 0)])
+            if members.size:
+                xy[u] = cxy[_weighted_centre_cell(cxy, w, members)]
+    missing = np.isnan(xy[:, 0])
+    if missing.any():
+        pts = shapely.point_on_surface(geoms[missing])
+        xy[missing, 0], xy[missing, 1] = shapely.get_x(pts), shapely.get_y(pts)
+    label = [f"{n}人口中心" if _text(n) else None for n in names]
+    return _records("unit_centre", label, xy, source="units", source_id=[str(c) for c in codes])
+
+
+def _demand_clusters(
+    demand: gpd.GeoDataFrame,
+    spacing_m: float,
+    *,
+    covered: str | None = None,
+    weight: str = "demand",
+) -> pd.DataFrame:
+    """One candidate per populated block of a ``spacing_m`` grid of the uncovered demand.
+
+    Blocks are squares anchored at multiples of ``spacing_m``; each holds the cell nearest
+    its demand-weighted centre. ``covered`` names a boolean column of cells already served
+    (left out), so candidates go where the gaps are.
+    """
+    w = demand[weight].to_numpy(dtype=float)
+    keep = w > 0
+    if covered is not None and covered in demand:
+        keep &= ~demand[covered].to_numpy(dtype=bool)
+    idx = np.flatnonzero(keep)
+    if idx.size == 0:
+        return _empty()
+    cxy = _cell_points(demand)
+    block = np.floor(cxy[idx] / spacing_m).astype(np.int64)
+    _, label = np.unique(block, axis=0, return_inverse=True)
+    label = label.ravel()
+    order = np.argsort(label, kind="stable")
+    bounds = np.flatnonzero(np.diff(label[order])) + 1
+    chosen = [
+        _weighted_centre_cell(cxy, w, idx[grp]) for grp in np.split(order, bounds) if grp.size
+    ]
+    pts = cxy[chosen]
+    ids = (
+        demand["cell_id"].astype(str).to_numpy()[chosen]
+        if "cell_id" in demand
+        else [str(i) for i in chosen]
+    )
+    log.info("demand clusters: %d on a %.0f m grid", len(pts), spacing_m)
+    return _records("demand_cluster", [None] * len(pts), pts, source="demand", source_id=list(ids))

@@ -65,6 +65,7 @@ from planner.analysis.candidates._records import (
 )
 from planner.analysis.candidates._sources import (
     EMPLOYMENT_WORDS,
+    _demand_clusters,
     _market_candidates,
     _named,
     _osm_comprehensive,
@@ -73,6 +74,7 @@ from planner.analysis.candidates._sources import (
     _station_venues,
     _street_points,
     _transit_candidates,
+    _unit_centres,
 )
 from planner.errors import CRSError, EmptyFileError, GeometryError, InvalidValueError
 from planner.io.crs import StudyArea
@@ -107,18 +109,37 @@ ANCHOR_KINDS: tuple[str, ...] = (
     "transit_hub",
     "bus_station",
     "town_centre",
+    "unit_centre",
+    "demand_cluster",
     "street_point",
 )
 
 #: Sources, most trusted first (a tie between two anchors of one kind keeps the first):
 #: the user's own sites, the study's places table (with sector and workforce), the market
 #: directory, OSM, the transit feed, the street graph.
-SOURCES: tuple[str, ...] = ("user", "places", "markets", "osm", "transit", "street")
+SOURCES: tuple[str, ...] = (
+    "user",
+    "places",
+    "markets",
+    "osm",
+    "transit",
+    "units",
+    "demand",
+    "street",
+)
 
 #: Anchor kinds each tier draws on (``user`` is allowed in every tier).
 TIER_ANCHORS: dict[str, frozenset[str]] = {
     "comprehensive": frozenset(
-        {"existing_market", "employment_centre", "transit_hub", "bus_station", "town_centre"}
+        {
+            "existing_market",
+            "employment_centre",
+            "transit_hub",
+            "bus_station",
+            "town_centre",
+            "unit_centre",
+            "demand_cluster",
+        }
     ),
     "sector": frozenset(
         {"existing_market", "industrial_park", "building_materials", "mall", "marketplace"}
@@ -129,6 +150,8 @@ TIER_ANCHORS: dict[str, frozenset[str]] = {
             "party_service_centre",
             "village_committee",
             "community_centre",
+            "unit_centre",
+            "demand_cluster",
             "street_point",
         }
     ),
@@ -174,6 +197,10 @@ def candidate_sites(
     add: gpd.GeoDataFrame | None = None,
     exclude: Iterable[str] = (),
     merge_m: float = settings.CANDIDATE_MERGE_M,
+    units: gpd.GeoDataFrame | None = None,
+    demand: gpd.GeoDataFrame | None = None,
+    demand_covered: str | None = None,
+    cluster_m: float | None = None,
 ) -> gpd.GeoDataFrame:
     """Candidate sites of one tier, from transit, OSM places, the places table and markets.
 
@@ -221,6 +248,16 @@ def candidate_sites(
         ``candidate_id`` or ``anchor_name`` values to drop (after merging).
     merge_m
         Candidates within this distance (m) are one site.
+    units
+        Counties or townships (polygons with ``code``, ``name``): one ``unit_centre``
+        candidate each (comprehensive and station), where the unit's demand is centred
+        (with ``demand``) or a point on its surface. Every unit then has a candidate,
+        whatever else the study lacks.
+    demand, demand_covered, cluster_m
+        Demand cells (``demand`` column) for unit centres and, when there is no ``walk``
+        graph, ``demand_cluster`` candidates: the populated cell nearest the demand-weighted
+        centre of each block of a ``cluster_m`` grid, over the cells whose boolean column
+        ``demand_covered`` is false (where the gaps are).
 
     Returns
     -------
@@ -316,6 +353,8 @@ def candidate_sites(
             "markets": markets,
             "walk": walk,
             "add": add,
+            "units": units,
+            "demand": demand,
         },
     )
     merge = float(merge_m)
@@ -348,6 +387,11 @@ def candidate_sites(
             parts.append(_station_venues(osm_places, "osm"))
         if places is not None:
             parts.append(_station_venues(places, "places"))
+    if tier != "sector":
+        if units is not None:
+            parts.append(_unit_centres(units, demand))
+        if demand is not None and cluster_m and walk is None:
+            parts.append(_demand_clusters(demand, float(cluster_m), covered=demand_covered))
     generated = _concat(parts)
     if area is not None and len(generated):
         generated = _inside_area(generated, area)

@@ -64,11 +64,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
+from typing import Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pyproj import CRS
 
+from planner import settings
 from planner.errors import DuplicateIdError, HoursError
 from planner.io._tables import (
     PathArg,
@@ -85,6 +89,7 @@ from planner.io._tables import (
 from planner.io.coords import CoordSystem
 from planner.io.crs import StudyArea
 from planner.io.hours import OpeningHours, parse_hours
+from planner.io.hours.report import hours_from_report
 from planner.io.markets._schema import (
     _TEXT_COLUMNS,
     MARKET_COLUMNS,
@@ -108,7 +113,8 @@ def read_markets(
     crs: CRS | str | int | None = None,
     sheet: str | int | None = None,
     allow_missing_coords: bool = True,
-    strict_hours: bool = True,
+    strict_hours: bool = False,
+    outside: Literal["error", "drop"] = "error",
 ) -> gpd.GeoDataFrame:
     """Read a gig-market directory (零工市场名录) into checked point geometries.
 
@@ -134,13 +140,26 @@ def read_markets(
         Keep rows without coordinates with an empty (``None``) geometry and log how many
         (default). ``False`` makes them an error.
     strict_hours
-        Opening hours that cannot be read are an error (default). ``False`` keeps the
-        text in ``hours``, sets ``opening_hours`` to ``None`` and logs how many.
+        Opening hours that cannot be read are an error. By default (``False``) the text is
+        kept in ``hours`` as published; a sentence naming two or more clock times (a news
+        report: "凌晨4时上岗 … 上午10时许人员散去") is read as every day from the earliest to
+        the latest (:func:`planner.io.hours.report.hours_from_report`), otherwise
+        ``opening_hours`` is ``None``; a warning names the rows either way.
+
+    outside
+        With ``area``: ``"error"`` (default) refuses a point more than
+        :data:`planner.settings.OUTSIDE_AREA_TOLERANCE_M` outside it (a wrong coordinate);
+        ``"drop"`` leaves out the markets of other places — a province's directory read for
+        one county — with a warning naming them: those with a point that far out, and
+        those without coordinates whose 行政区划代码 / 城市区划代码 is of another county or
+        city.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        The columns of :data:`MARKET_COLUMNS` and ``geometry`` (points), in row order.
+        The columns of :data:`MARKET_COLUMNS`, then any other column of the file under its
+        own header (kept for the user and warned about; never published, the public
+        exports take only public fields), and ``geometry`` (points), in row order.
 
     Raises
     ------
@@ -160,7 +179,16 @@ def read_markets(
     """
     raw = read_table(path, sheet=sheet, what="market directory")
     headers = _headers(raw, MARKET_SCHEMA)
-    df = MARKET_SCHEMA.apply(raw, path=path)
+    extra = [str(c) for c in raw.columns if MARKET_SCHEMA.canonical(str(c)) is None]
+    if extra:
+        log.warning(
+            "%s: column(s) %s are not directory fields: kept as they are, never published"
+            " (rename a column to a directory field to use it: %s)",
+            path,
+            ", ".join(repr(c) for c in extra),
+            MARKET_SCHEMA.describe(),
+        )
+    df = replace(MARKET_SCHEMA, unknown="keep").apply(raw, path=path)
     df = _strip_text(df)
     for col in MARKET_SCHEMA.columns:
         if col.name not in df.columns:
@@ -217,15 +245,47 @@ def read_markets(
     gdf = points_by_row_crs(
         df,
         coords=coords,
-        area=area,
-        crs=crs,
+        area=area if outside == "error" else None,
+        crs=area.crs if area is not None and outside == "drop" else crs,
         path=path,
         headers=headers,
         allow_missing=allow_missing_coords,
     )
+    if area is not None and outside == "drop":
+        gdf = _drop_elsewhere(gdf, area, path=path)
     for name in _TEXT_COLUMNS:
         gdf[name] = as_text(gdf[name])
-    return gpd.GeoDataFrame(gdf[[*MARKET_COLUMNS, "geometry"]], geometry="geometry", crs=gdf.crs)
+    return gpd.GeoDataFrame(
+        gdf[[*MARKET_COLUMNS, *extra, "geometry"]], geometry="geometry", crs=gdf.crs
+    )
+
+
+def _drop_elsewhere(gdf: gpd.GeoDataFrame, area: StudyArea, *, path: PathArg) -> gpd.GeoDataFrame:
+    """Leave out the markets of other places (see ``read_markets(outside="drop")``)."""
+    dist = np.nan_to_num(area.distance_outside_m(gdf.geometry.values), nan=0.0)
+    far = dist > settings.OUTSIDE_AREA_TOLERANCE_M
+    codes = [str(c) for c in area.units["code"]]
+    no_xy = gdf.geometry.isna().to_numpy() | gdf.geometry.is_empty.to_numpy()
+
+    def other(value: object, digits: int) -> bool:
+        text = "" if pd.isna(value) else str(value).strip()  # type: ignore[call-overload]
+        if len(text) < digits or not text[:digits].isdigit():
+            return False
+        return not any(c[:digits] == text[:digits] for c in codes)
+
+    county = gdf["adcode"].map(lambda v: other(v, 6)).to_numpy(dtype=bool)
+    city = gdf["city_adcode"].map(lambda v: other(v, 4)).to_numpy(dtype=bool)
+    elsewhere = far | (no_xy & (county | city))
+    if elsewhere.any():
+        names = gdf.loc[elsewhere, "name"].astype(str).tolist()
+        log.warning(
+            "%s: %d market(s) lie outside the study area and are left out: %s%s",
+            path,
+            len(names),
+            ", ".join(names[:10]),
+            " …" if len(names) > 10 else "",
+        )
+    return gdf.loc[~elsewhere].reset_index(drop=True)
 
 
 def _strip_text(df: pd.DataFrame) -> pd.DataFrame:
@@ -262,8 +322,10 @@ def _parse_hours_column(
     texts: pd.Series, *, path: PathArg, shown_as: str, strict: bool
 ) -> tuple[pd.Series, pd.Series]:
     parsed: dict[str, OpeningHours | None] = {}
+    inferred: set[str] = set()
     out: list[OpeningHours | None] = []
-    bad = 0
+    bad: list[int] = []
+    guessed: list[int] = []
     for i, v in texts.items():
         if pd.isna(v):
             out.append(None)
@@ -281,15 +343,32 @@ def _parse_hours_column(
                         column=shown_as,
                         fix=exc.fix or "write e.g. '每天 05:00-12:00'",
                     ) from exc
-                parsed[text] = None
+                parsed[text] = hours_from_report(text)
+                if parsed[text] is not None:
+                    inferred.add(text)
         hours = parsed[text]
-        bad += hours is None
+        row = sheet_row(int(i))  # type: ignore[call-overload]
+        if hours is None:
+            bad.append(row)
+        elif text in inferred:
+            guessed.append(row)
         out.append(hours)
+    if guessed:
+        log.warning(
+            "%s, column '%s': the hours of row(s) %s are a sentence, not a schedule; read as"
+            " every day from the earliest to the latest time it names (the text is kept and"
+            " shown as published). Fix: write e.g. '每天 04:00-10:00'",
+            path,
+            shown_as,
+            ", ".join(map(str, guessed)),
+        )
     if bad:
         log.warning(
-            "%s: %d row(s) have opening hours that cannot be read; text kept in 'hours',"
-            " 'opening_hours' left empty",
+            "%s, column '%s': the opening hours of row(s) %s cannot be read; shown as"
+            " published, and these markets count as open at any hour. Fix: write e.g."
+            " '每天 05:00-12:00'",
             path,
-            bad,
+            shown_as,
+            ", ".join(map(str, bad)),
         )
     return texts.astype("object"), pd.Series(out, index=texts.index, dtype="object")
