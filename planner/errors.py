@@ -163,4 +163,8 @@ class SitingError(PlannerError, ValueError):
     """A siting problem that cannot be solved as posed (target out of reach, p too large …)."""
 
 
-__all__ += ["SitingError"]
+class SitingWarning(UserWarning):
+    """Siting input that is valid but probably not what was meant (e.g. dropped zeros)."""
+
+
+__all__ += ["SitingError", "SitingWarning"]

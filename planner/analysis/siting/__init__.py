@@ -4,7 +4,11 @@ Inputs are matrices, as in spopt's ``from_cost_matrix``, so this module is pure
 numpy/scipy: ``coverage`` is a demand × candidate boolean ``scipy.sparse`` matrix (build it
 from travel times with :func:`coverage_matrix`), ``cost`` a demand × candidate sparse matrix
 of seconds in which *absent* means "not allowed" (beyond the cutoff, unreachable) and a
-*stored zero* means 0 s.
+*stored zero* means 0 s. A dense cost array is read with every finite entry allowed, zeros
+included; ``scipy.sparse.csr_matrix(dense)`` drops those zeros (they would then read as "not
+allowed"), so a sparse matrix that looks like such a conversion raises a
+:class:`~planner.errors.SitingWarning`. ``weights``
+default to 1 per row (``None``).
 
 Models (``y_j`` = 1 when candidate ``j`` opens; ``N_i`` = candidates covering demand ``i``;
 ``w_i`` demand weight; continuous ``x_i``/``z_ij`` in [0, 1], exact because ``y`` is
@@ -44,6 +48,23 @@ the MIP's and a Lagrangian (subgradient) bound, so a run stopped by the time lim
 reports a useful gap. The exact solve uses HiGHS (highspy) or CBC (the binary in PuLP's wheel,
 fed an MPS file), see :mod:`planner.analysis.siting._mip`. A run that hits the time limit
 reports ``"time_limit"`` with its bound and gap, never ``"optimal"``.
+
+No answer is taken on trust. The solver's vector is checked against the MIP and its objective
+recomputed (HiGHS is solved again without the MIP start when they disagree: HiGHS 1.16 can
+mis-evaluate a start after presolve and stop "optimal" one site short). LSCP answers lose
+sites the target does not need. Then every result, from every path, is checked against its
+own ``selected`` sites (:mod:`~planner.analysis.siting._verify`): rules (``p``, fixed,
+excluded, regions, floors, targets, capacities) and the objective are recomputed; a result
+breaking a rule is replaced by the verified heuristic one, or returned ``"infeasible"``; the
+objective reported is always the recomputed one, a bound on the wrong side is dropped, and
+``"optimal"`` stays only with a gap within the MIP tolerance. Corrections go to
+``SitingResult.notes`` and the log.
+
+The same inputs give the same sites on any machine: the heuristics stop on work limits
+(swaps, local-search moves, subgradient steps) and their wall-clock limits (at least
+:data:`~planner.analysis.siting._rules.HEURISTIC_SAFETY_S` s) are safety nets that, when they
+bite, say so in ``notes``. The one stop that depends on the machine's speed and load is the
+exact solve's ``time_limit_s``: a run stopped by it reports ``"time_limit"``.
 
 Solver choice (``solver="auto"``, :data:`AUTO_SOLVER`) was measured with
 ``benchmarks/siting.py --both-solvers --time-limit-s 60`` on seeded random instances in a

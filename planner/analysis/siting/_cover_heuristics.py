@@ -11,19 +11,20 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from planner.analysis.siting._rules import Rules, lazy_pick, mask_swaps
+from planner.analysis.siting._rules import Rules, clock_note, lazy_pick, mask_swaps
 
 log = logging.getLogger(__name__)
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
-__all__ = ["greedy_cover", "lscp_greedy", "repair_floors", "swap_cover"]
+__all__ = ["drop_redundant", "greedy_cover", "lscp_greedy", "repair_floors", "swap_cover"]
 
 
 class _CoverState:
@@ -114,6 +115,8 @@ def swap_cover(
     floor_w: FloatArray | None = None,
     time_limit_s: float = 30.0,
     max_tries: int = 50,
+    max_swaps: int | None = None,
+    notes: list[str] | None = None,
 ) -> NDArray[np.bool_]:
     """Best-improvement swaps for MCLP until no swap raises the covered weight.
 
@@ -130,9 +133,14 @@ def swap_cover(
     groups, floor_w
         Group weights (demand × k) and the covered weight each group must keep.
     time_limit_s
-        Stop after this long.
+        Wall-clock safety net, seconds (a stop by it is logged and added to ``notes``).
     max_tries
         Profitable swaps tested per iteration when floors must be checked.
+    max_swaps
+        Work limit: most swaps made (default ``4 × open sites + 50``), so the answer is the
+        same on any machine.
+    notes
+        List the safety-net message is appended to.
 
     Returns
     -------
@@ -144,7 +152,15 @@ def swap_cover(
     state = _CoverState(csc, w, open_mask)
     m = csc.shape[1]
     scale = max(float(w.sum()), 1.0)
-    while time.perf_counter() - t0 < time_limit_s:
+    limit = 4 * int(open_mask.sum()) + 50 if max_swaps is None else max_swaps
+    swaps = 0
+    while True:
+        if swaps >= limit:
+            log.info("MCLP swap search stopped by its work limit of %d swaps", limit)
+            break
+        if time.perf_counter() - t0 >= time_limit_s:
+            clock_note(notes, "MCLP swap search", time_limit_s, f"{swaps} swaps")
+            break
         S = np.flatnonzero(state.open)
         if S.size == 0 or S.size == m:
             break
@@ -194,6 +210,7 @@ def swap_cover(
                 break
         if done:
             break
+        swaps += 1
     return state.open
 
 
@@ -324,7 +341,12 @@ def lscp_greedy(
             if not np.isfinite(score.max()) or score.max() <= 0:
                 break
             state.add(int(np.argmax(score)))
-    # redundancy removal: least unique contribution first
+    _drop_loop(state, rules, w, met)
+    return state.open
+
+
+def _drop_loop(state: _CoverState, rules: Rules, w: FloatArray, met: Callable[[], bool]) -> None:
+    """Close open sites, least unique covered weight first, while ``met()`` stays true."""
     S = [int(j) for j in np.flatnonzero(state.open & ~rules.fixed)]
     unique = []
     for j in S:
@@ -337,4 +359,54 @@ def lscp_greedy(
         state.drop(j)
         if not met():
             state.add(j)
+
+
+def drop_redundant(
+    csc: sp.csc_matrix,
+    w: FloatArray,
+    open_mask: NDArray[np.bool_],
+    rules: Rules,
+    *,
+    target_w: float | None,
+    groups: FloatArray | None = None,
+    floor_w: FloatArray | None = None,
+) -> NDArray[np.bool_]:
+    """Close sites a cover does not need (least unique covered weight first).
+
+    Used on every LSCP answer, the solver's included: a site whose closing keeps the
+    target, the floors and the region minimums is redundant.
+
+    Parameters
+    ----------
+    csc
+        Coverage (demand × candidates), CSC; rows are coverable demand only.
+    w
+        Demand weights.
+    open_mask
+        A cover meeting the target, floors and region minimums.
+    rules
+        Fixed sites (never closed) and region minimums.
+    target_w
+        Weight to cover, or None when every row must stay covered.
+    groups, floor_w
+        Group weights and floors, or None.
+
+    Returns
+    -------
+    NDArray
+        Open mask, a subset of ``open_mask``.
+    """
+    state = _CoverState(csc, w, open_mask)
+
+    def met() -> bool:
+        if groups is not None and floor_w is not None:
+            got = _group_cover(groups, state.count > 0)
+            if not np.all(got >= floor_w - 1e-9):
+                return False
+        if target_w is None:
+            return bool(np.all(state.count > 0))
+        return state.covered_weight() >= target_w - 1e-9 * max(target_w, 1.0)
+
+    if met():  # else not a cover: leave it to the caller's checks
+        _drop_loop(state, rules, w, met)
     return state.open

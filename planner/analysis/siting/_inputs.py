@@ -9,6 +9,7 @@ columns or candidates at fault and the fix.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from planner.analysis.siting._rules import Rules
-from planner.errors import InvalidValueError, SitingError
+from planner.errors import InvalidValueError, SitingError, SitingWarning
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,27 @@ def _as_csr(matrix: Any, name: str) -> sp.csr_matrix:
     out.sum_duplicates()
     out.sort_indices()
     return out
+
+
+def _warn_dropped_zeros(csr: sp.csr_matrix, name: str) -> None:
+    """Warn when a sparse matrix looks like ``csr_matrix(dense)`` with its zeros dropped.
+
+    At least 90 % of the cells stored, some absent and no stored zero: a real bounded travel-time
+    matrix is rarely that full, while converting a dense matrix with a zero diagonal gives
+    exactly this. The absent cells are still read as "not allowed" (or "not covered").
+    """
+    n, m = csr.shape
+    cells = n * m
+    if csr.nnz < cells and csr.nnz >= 0.9 * cells and not (csr.data == 0).any():
+        warnings.warn(
+            f"{name} is a sparse matrix with {csr.nnz / cells:.0%} of its cells stored, none "
+            f"of them zero: its {cells - csr.nnz} absent cells are read as NOT ALLOWED "
+            "(unreachable). If it came from scipy.sparse.csr_matrix(dense), the dense "
+            "matrix's zeros (e.g. a site's own cell at 0 s) were dropped; pass the dense "
+            "array instead, or build the sparse matrix from the allowed pairs",
+            SitingWarning,
+            stacklevel=3,
+        )
 
 
 def _weights(weights: ArrayLike | None, n: int, name: str = "weights") -> NDArray[np.float64]:
@@ -383,7 +405,11 @@ def coverage_matrix(times: Any, cutoff_s: float) -> sp.csr_matrix:
     ----------
     times
         Sparse (demand × candidates) travel times in seconds; a stored zero is 0 s, an
-        absent entry unreachable. A dense array is accepted (``inf``/``nan`` unreachable).
+        absent entry unreachable. A dense array is accepted (``inf``/``nan`` unreachable,
+        zeros are 0 s). ``scipy.sparse.csr_matrix(dense)`` drops the zeros, which then read
+        as unreachable: a sparse matrix that looks like such a conversion (90 % of its cells or
+        more stored, some absent, no stored zero) raises a
+        :class:`~planner.errors.SitingWarning`.
     cutoff_s
         Largest travel time that counts as covered, seconds.
 
@@ -411,6 +437,7 @@ def coverage_matrix(times: Any, cutoff_s: float) -> sp.csr_matrix:
         )
     if sp.issparse(times):
         csr = sp.csr_matrix(times)
+        _warn_dropped_zeros(csr, "times")
         data = np.asarray(csr.data, dtype=np.float64)
         bad = np.isnan(data) | (data < 0)
         if bad.any():

@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from planner.analysis.siting._rules import Rules, lazy_pick, mask_swaps
+from planner.analysis.siting._rules import Rules, clock_note, lazy_pick, mask_swaps
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,8 @@ def swap_median(
     rules: Rules,
     *,
     time_limit_s: float = 30.0,
+    max_swaps: int | None = None,
+    notes: list[str] | None = None,
 ) -> NDArray[np.bool_]:
     """Best-improvement interchange for p-median (Resende & Werneck's profit table).
 
@@ -153,7 +155,12 @@ def swap_median(
     rules
         Fixed sites and region minimums (kept by every swap).
     time_limit_s
-        Stop after this long.
+        Wall-clock safety net, seconds (a stop by it is logged and added to ``notes``).
+    max_swaps
+        Work limit: most swaps made (default ``4 × open sites + 50``), so the answer is the
+        same on any machine.
+    notes
+        List the safety-net message is appended to.
 
     Returns
     -------
@@ -164,7 +171,15 @@ def swap_median(
     state = _MedianState(csr, w, penalty, open_mask)
     m = csr.shape[1]
     scale = max(abs(state.objective()), 1.0)
-    while time.perf_counter() - t0 < time_limit_s:
+    limit = 4 * int(open_mask.sum()) + 50 if max_swaps is None else max_swaps
+    swaps = 0
+    while True:
+        if swaps >= limit:
+            log.info("p-median swap search stopped by its work limit of %d swaps", limit)
+            break
+        if time.perf_counter() - t0 >= time_limit_s:
+            clock_note(notes, "p-median swap search", time_limit_s, f"{swaps} swaps")
+            break
         S = np.flatnonzero(state.open)
         if S.size == 0 or S.size == m:
             break
@@ -193,6 +208,7 @@ def swap_median(
         state.open[S[jj]] = False
         state.open[k] = True
         state.refresh()
+        swaps += 1
     return state.open
 
 

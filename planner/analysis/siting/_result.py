@@ -54,8 +54,11 @@ class SitingResult:
     gap
         ``|objective - bound| / |objective|`` (0 when proven optimal, ``nan`` if unknown).
     status
-        ``"optimal"`` (proven), ``"time_limit"`` (stopped by the time limit; see ``gap``),
-        ``"infeasible"``, ``"heuristic"`` (no exact solve) or ``"feasible"``.
+        ``"optimal"`` (proven: ``objective`` is what ``selected`` gives and ``gap`` is 0
+        within the MIP tolerance), ``"time_limit"`` (stopped by the time limit; see
+        ``gap``), ``"heuristic"`` (no exact solve), ``"feasible"`` (verified sites, optimality
+        not proven, e.g. a solver answer that failed its checks; see ``notes``) or
+        ``"infeasible"`` (the sites break a rule of the model; see ``notes``).
     solver
         ``"highs"``, ``"cbc"`` or ``"heuristic"``.
     solve_seconds
@@ -81,6 +84,11 @@ class SitingResult:
     shares
         Capacitated models: demand × candidates fraction of each row's weight assigned to
         each site (load of site j = ``weights @ shares[:, j]``); None otherwise.
+    notes
+        What the check of the result against its own sites corrected (a solver's objective
+        the sites do not give, a bound on the wrong side, "optimal" with a gap, a solution
+        replaced by the heuristic's), or the rules the sites break (status
+        ``"infeasible"``). Empty when the result was returned as built.
     """
 
     model: str
@@ -99,6 +107,7 @@ class SitingResult:
     heuristic_seconds: float = 0.0
     seconds: float = 0.0
     shares: sp.csr_matrix | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def _solver_name(solver: str, key: str) -> str:
@@ -137,11 +146,13 @@ def _finish(
         status = "optimal"
     elif outcome.status == "infeasible":
         status = "infeasible"
-    else:
+    elif outcome.status == "time_limit":
         status = "time_limit"
+    else:  # "error": the solver's answer failed its checks
+        status = "feasible"
     objective = mip_objective if use_mip else heuristic_objective
     if status == "optimal" and not use_mip:  # cannot happen unless the solver misreported
-        status = "time_limit"
+        status = "feasible"
     return objective, bound, status, outcome.solver, outcome.seconds
 
 

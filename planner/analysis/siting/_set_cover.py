@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from numba import njit
 from numpy.typing import NDArray
 
-from planner.analysis.siting._rules import Rules
+from planner.analysis.siting._rules import Rules, clock_note
 
 log = logging.getLogger(__name__)
 
@@ -401,13 +401,15 @@ def lscp_local_search(
     iterations: int | None = None,
     seed: int = 0,
     time_limit_s: float = 30.0,
+    notes: list[str] | None = None,
 ) -> NDArray[np.bool_]:
     """Improve a full set cover by destroy-and-repair moves (deterministic for a seed).
 
     Moves run in rounds of :data:`LS_ROUND` from the best cover so far (round ``k`` seeded
     ``seed + k``); the search stops after ``iterations`` moves, after
-    :data:`LS_PATIENCE` rounds without a smaller cover, or (logged, the only
-    non-deterministic stop) when ``time_limit_s`` has passed.
+    :data:`LS_PATIENCE` rounds without a smaller cover (work limits: the same answer on any
+    machine), or, as a safety net, when ``time_limit_s`` has passed (logged and added to
+    ``notes``: the only stop that depends on the machine's speed and load).
 
     Parameters
     ----------
@@ -422,7 +424,9 @@ def lscp_local_search(
     seed
         Seed of the move choice.
     time_limit_s
-        Wall-clock cap, seconds.
+        Wall-clock safety net, seconds.
+    notes
+        List the safety-net message is appended to.
 
     Returns
     -------
@@ -449,7 +453,7 @@ def lscp_local_search(
     k = 0
     while done < iterations and stale < LS_PATIENCE:
         if time.perf_counter() - t0 > time_limit_s:
-            log.info("lscp local search stopped by its %g s cap after %d moves", time_limit_s, done)
+            clock_note(notes, "LSCP local search", time_limit_s, f"{done} moves")
             break
         step = min(LS_ROUND, iterations - done)
         out = _ils_kernel(

@@ -46,7 +46,8 @@ from planner.analysis.siting._result import (
     _side_rows,
     _solver_name,
 )
-from planner.analysis.siting._rules import Rules, lazy_pick
+from planner.analysis.siting._rules import Rules, lazy_pick, safety_cap
+from planner.analysis.siting._verify import Spec, settle
 from planner.errors import InvalidValueError, SitingError
 
 __all__ = ["lscp", "mclp"]
@@ -110,7 +111,7 @@ def _cover_result(
 
 def mclp(
     coverage: Any,
-    weights: ArrayLike,
+    weights: ArrayLike | None,
     p: int,
     *,
     fixed: Sequence[int] | ArrayLike = (),
@@ -130,7 +131,7 @@ def mclp(
     coverage
         Demand × candidates boolean sparse matrix (:func:`coverage_matrix`).
     weights
-        Demand weight per row (population).
+        Demand weight per row (population); None: 1 each.
     p
         Number of sites to open, fixed sites included.
     fixed
@@ -174,6 +175,7 @@ def mclp(
     [1, 2]
     """
     t0 = time.perf_counter()
+    notes: list[str] = []
     cov = _as_csr(coverage, "coverage").astype(bool)
     n, m = cov.shape
     w = _weights(weights, n)
@@ -203,7 +205,8 @@ def mclp(
             rules,
             groups=red.G,
             floor_w=floor_w,
-            time_limit_s=max(1.0, 0.25 * time_limit_s),
+            time_limit_s=safety_cap(time_limit_s),
+            notes=notes,
         )
         h_cov = np.diff(red.A[:, np.flatnonzero(open_h)].indptr) > 0
         h_ok = red.G is None or floor_w is None or bool(np.all(red.G.T @ h_cov >= floor_w - 1e-9))
@@ -251,7 +254,10 @@ def mclp(
             use_mip=use_mip,
             solver=name,
         )
-        return _cover_result(
+        spec = Spec.from_setup(
+            "mclp", -1, m, setup, p=p, weights=w, coverage=cov, groups=g, floor_w=floor_w
+        )
+        res = _cover_result(
             "mclp",
             cov,
             w,
@@ -265,7 +271,22 @@ def mclp(
             t_h,
             t0,
         )
-    return _mclp_capacitated(cov, w, red, setup, cap, floor_w, p, name, time_limit_s, t0)
+        keep_h = setup.keep[open_h]
+
+        def heuristic_result() -> SitingResult:
+            return _cover_result(
+                "mclp", cov, w, keep_h, h_obj, np.nan, "heuristic", "heuristic", 0.0,
+                h_obj, t_h, t0,
+            )  # fmt: skip
+
+        return settle(
+            spec, res, fallback=heuristic_result if use_mip and h_ok else None, notes=notes
+        )
+    spec = Spec.from_setup(
+        "mclp", -1, m, setup, p=p, weights=w, coverage=cov, groups=g, floor_w=floor_w,
+        capacity=cap,
+    )  # fmt: skip
+    return _mclp_capacitated(cov, w, red, setup, cap, floor_w, p, name, time_limit_s, t0, spec)
 
 
 def _mclp_capacitated(
@@ -279,6 +300,7 @@ def _mclp_capacitated(
     name: str,
     time_limit_s: float,
     t0: float,
+    spec: Spec,
 ) -> SitingResult:
     mk = setup.keep.size
     cap = cap_all[setup.keep]
@@ -382,47 +404,66 @@ def _mclp_capacitated(
         use_mip=use_mip,
         solver=name,
     )
-    open_red = x[:mk] > 0.5 if x is not None else open_h
-    open_orig = np.zeros(m := cov.shape[1], dtype=bool)
-    open_orig[setup.keep[open_red]] = True
-    served_red = np.zeros(nr)
-    main = np.zeros(nr, dtype=np.int64) - 1
-    if x is not None:
-        z = x[mk:]
-        np.add.at(served_red, rows, z)
-        order = np.lexsort((-z, rows))
-        first = order[np.r_[0, np.flatnonzero(np.diff(rows[order])) + 1]] if ne else order
-        main[rows[first]] = np.where(z[first] > 1e-9, setup.keep[cols[first]], -1)
-    served = np.where(red.inverse >= 0, served_red[np.maximum(red.inverse, 0)], 0.0)
-    served = np.clip(served, 0.0, 1.0)
-    assignment = np.where(red.inverse >= 0, main[np.maximum(red.inverse, 0)], -1)
-    _, _, why = _cover_outputs(cov, open_orig, w)
-    shares = None
-    if x is not None:
-        Zr = sp.csr_matrix((x[mk:], (rows, cols)), shape=(nr, mk))
-        idx = np.flatnonzero(red.inverse >= 0)
-        P = sp.csr_matrix((np.ones(idx.size), (idx, red.inverse[idx])), shape=(cov.shape[0], nr))
-        K = sp.csr_matrix((np.ones(mk), (np.arange(mk), setup.keep)), shape=(mk, m))
-        shares = sp.csr_matrix(P @ Zr @ K)
-        shares.eliminate_zeros()
-    return SitingResult(
-        "mclp",
-        np.flatnonzero(open_orig).astype(np.int64),
-        objective,
-        bound,
-        _gap(objective, bound),
-        status,
-        solver_used,
-        solve_s,
-        h_obj,
-        served > 1e-9,
-        served,
-        assignment.astype(np.int64),
-        why,
-        t_h,
-        time.perf_counter() - t0,
-        shares,
-    )
+    m = cov.shape[1]
+
+    def result_of(
+        x: NDArray[np.float64] | None,
+        objective: float,
+        bound: float,
+        status: Status,
+        solver_used: str,
+        solve_s: float,
+    ) -> SitingResult:
+        open_red = x[:mk] > 0.5 if x is not None else open_h
+        open_orig = np.zeros(m, dtype=bool)
+        open_orig[setup.keep[open_red]] = True
+        served_red = np.zeros(nr)
+        main = np.zeros(nr, dtype=np.int64) - 1
+        if x is not None:
+            z = x[mk:]
+            np.add.at(served_red, rows, z)
+            order = np.lexsort((-z, rows))
+            first = order[np.r_[0, np.flatnonzero(np.diff(rows[order])) + 1]] if ne else order
+            main[rows[first]] = np.where(z[first] > 1e-9, setup.keep[cols[first]], -1)
+        served = np.where(red.inverse >= 0, served_red[np.maximum(red.inverse, 0)], 0.0)
+        served = np.clip(served, 0.0, 1.0)
+        assignment = np.where(red.inverse >= 0, main[np.maximum(red.inverse, 0)], -1)
+        _, _, why = _cover_outputs(cov, open_orig, w)
+        shares = None
+        if x is not None:
+            Zr = sp.csr_matrix((x[mk:], (rows, cols)), shape=(nr, mk))
+            idx = np.flatnonzero(red.inverse >= 0)
+            P = sp.csr_matrix(
+                (np.ones(idx.size), (idx, red.inverse[idx])), shape=(cov.shape[0], nr)
+            )
+            K = sp.csr_matrix((np.ones(mk), (np.arange(mk), setup.keep)), shape=(mk, m))
+            shares = sp.csr_matrix(P @ Zr @ K)
+            shares.eliminate_zeros()
+        return SitingResult(
+            "mclp",
+            np.flatnonzero(open_orig).astype(np.int64),
+            objective,
+            bound,
+            _gap(objective, bound),
+            status,
+            solver_used,
+            solve_s,
+            h_obj,
+            served > 1e-9,
+            served,
+            assignment.astype(np.int64),
+            why,
+            t_h,
+            time.perf_counter() - t0,
+            shares,
+        )
+
+    res = result_of(x, objective, bound, status, solver_used, solve_s)
+
+    def heuristic_result() -> SitingResult:
+        return result_of(lp.x, h_obj, np.nan, "heuristic", "heuristic", 0.0)
+
+    return settle(spec, res, fallback=heuristic_result if use_mip and h_ok else None)
 
 
 def lscp(
@@ -483,6 +524,7 @@ def lscp(
     [1]
     """
     t0 = time.perf_counter()
+    notes: list[str] = []
     cov = _as_csr(coverage, "coverage").astype(bool)
     n, m = cov.shape
     w = _weights(weights, n)
@@ -527,15 +569,26 @@ def lscp(
         _warn_uncoverable(red.coverable, w, "lscp")
     full = target_w >= reach * (1 - 1e-12)
     if full and red.G is None:
-        open_red, h_obj, out, t_h, low = _lscp_full(red.A, setup, name, time_limit_s, t0)
+        open_red, open_h, h_obj, out, t_h, low = _lscp_full(
+            red.A, setup, name, time_limit_s, t0, notes
+        )
         use_mip = out is not None and out.x is not None
-        mip_obj = float(open_red.sum())
     else:
         low = 0.0
-        open_red, h_obj, out, t_h, use_mip = _lscp_partial(
+        open_red, open_h, h_obj, out, t_h, use_mip = _lscp_partial(
             red, setup, target_w, full, floor_w, name, time_limit_s, t0
         )
-        mip_obj = float(open_red.sum())
+    # a solver's vector may open sites the target does not need: close them
+    open_red = heur.drop_redundant(
+        sp.csc_matrix(red.A),
+        red.W,
+        open_red,
+        setup.rules(),
+        target_w=None if full else target_w,
+        groups=red.G,
+        floor_w=floor_w,
+    )
+    mip_obj = float(open_red.sum())
     objective, bound, status, solver_used, solve_s = _finish(
         model="lscp",
         sense=1,
@@ -552,7 +605,20 @@ def lscp(
             status = "optimal"
     if np.isfinite(bound):
         bound = float(np.ceil(bound - 1e-6))  # a count of sites
-    return _cover_result(
+    spec = Spec.from_setup(
+        "lscp",
+        1,
+        m,
+        setup,
+        p=None,
+        weights=w,
+        coverage=cov,
+        target_w=None if full else target_w,
+        coverable=red.coverable,
+        groups=g,
+        floor_w=floor_w,
+    )
+    res = _cover_result(
         "lscp",
         cov,
         w,
@@ -566,14 +632,27 @@ def lscp(
         t_h,
         t0,
     )
+    keep_h = setup.keep[open_h]
+
+    def fallback() -> SitingResult:
+        return _cover_result(
+            "lscp", cov, w, keep_h, h_obj, np.nan, "heuristic", "heuristic", 0.0, h_obj, t_h, t0
+        )
+
+    return settle(spec, res, fallback=fallback if use_mip else None, notes=notes)
 
 
 def _lscp_full(
-    A: sp.csr_matrix, setup: _Setup, name: str, time_limit_s: float, t0: float
-) -> tuple[NDArray[np.bool_], float, MipOutcome | None, float, float]:
+    A: sp.csr_matrix,
+    setup: _Setup,
+    name: str,
+    time_limit_s: float,
+    t0: float,
+    notes: list[str],
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], float, MipOutcome | None, float, float]:
     """Cover every row: reductions, greedy + local search on the core, then the core MIP.
 
-    Returns the open mask (allowed candidates), the heuristic's count, the MIP outcome
+    Returns the open mask (allowed candidates), the heuristic's mask and count, the MIP outcome
     (None when skipped), the heuristic seconds and a lower bound from the reductions
     (opened columns + rows of the core no two of which share a column).
     """
@@ -599,7 +678,7 @@ def _lscp_full(
     )
     nr = core.shape[0]
     g = heur.lscp_greedy(sp.csc_matrix(core), np.ones(nr), float(nr), rc, full=True)
-    g = setcover.lscp_local_search(core, g, rc, time_limit_s=max(1.0, 0.25 * time_limit_s))
+    g = setcover.lscp_local_search(core, g, rc, time_limit_s=safety_cap(time_limit_s), notes=notes)
     open_h = forced.copy()
     open_h[cols[g]] = True
     h_obj = float(open_h.sum())
@@ -607,7 +686,7 @@ def _lscp_full(
     low = max(low, float(forced.sum() + rc.need.sum()))
     t_h = time.perf_counter() - t0
     if name == "heuristic" or h_obj <= low or cols.size == 0:
-        return open_h, h_obj, None, t_h, low
+        return open_h, open_h, h_obj, None, t_h, low
     core_setup = _Setup(cols, rc.fixed, rc.region, rc.need, setup.labels)
     mats, lo, hi = _side_rows(core_setup, cols.size, None)
     mip = MipModel(
@@ -624,10 +703,10 @@ def _lscp_full(
     if out is not None and out.x is not None and out.objective < h_obj - 0.5:
         open_m = forced.copy()
         open_m[cols[out.x > 0.5]] = True
-        return open_m, h_obj, out, t_h, low
+        return open_m, open_h, h_obj, out, t_h, low
     if out is not None:  # keep the heuristic cover; the outcome still gives the bound
         out = MipOutcome(None, out.objective, out.bound, out.status, out.solver, out.seconds)
-    return open_h, h_obj, out, t_h, low
+    return open_h, open_h, h_obj, out, t_h, low
 
 
 def _lscp_partial(
@@ -639,7 +718,7 @@ def _lscp_partial(
     name: str,
     time_limit_s: float,
     t0: float,
-) -> tuple[NDArray[np.bool_], float, MipOutcome | None, float, bool]:
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], float, MipOutcome | None, float, bool]:
     """A weight target or group floors: greedy, then the MIP with coverage variables."""
     mk = setup.keep.size
     nr = red.A.shape[0]
@@ -677,4 +756,4 @@ def _lscp_partial(
     out = _run(mip, solver=name, time_limit_s=time_limit_s, start=start)
     use_mip = out is not None and out.x is not None and float((out.x[:mk] > 0.5).sum()) <= h_obj
     open_red = out.x[:mk] > 0.5 if (use_mip and out is not None and out.x is not None) else open_h
-    return open_red, h_obj, out, t_h, use_mip
+    return open_red, open_h, h_obj, out, t_h, use_mip

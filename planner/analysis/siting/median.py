@@ -23,6 +23,7 @@ from planner.analysis.siting._inputs import (
     _check_time,
     _first,
     _setup,
+    _warn_dropped_zeros,
     _weights,
 )
 from planner.analysis.siting._mip import (
@@ -34,12 +35,15 @@ from planner.analysis.siting._mip import (
 from planner.analysis.siting._result import (
     SitingResult,
     SolverName,
+    Status,
     _finish,
     _gap,
     _run,
     _side_rows,
     _solver_name,
 )
+from planner.analysis.siting._rules import safety_cap
+from planner.analysis.siting._verify import Spec, settle
 from planner.errors import InvalidValueError, SitingError
 
 __all__ = ["p_median"]
@@ -47,7 +51,7 @@ __all__ = ["p_median"]
 
 def p_median(
     cost: Any,
-    weights: ArrayLike,
+    weights: ArrayLike | None,
     p: int,
     *,
     capacity: ArrayLike | None = None,
@@ -64,11 +68,22 @@ def p_median(
     Parameters
     ----------
     cost
-        Demand × candidates sparse matrix of seconds; absent entries are not allowed
-        (beyond the cutoff), stored zeros are 0 s. A dense array is taken as it is (every
-        pair allowed; ``inf``/``nan`` not allowed).
+        Demand × candidates cost in seconds, dense or sparse, read differently:
+
+        * a dense array (numpy): every finite entry is an allowed pair, zeros included
+          (a site's own cell at 0 s); ``inf``/``nan`` mean not allowed;
+        * a ``scipy.sparse`` matrix: stored entries are allowed pairs (a stored zero is
+          0 s), *absent* entries are not allowed (beyond the cutoff, unreachable).
+
+        Beware ``scipy.sparse.csr_matrix(dense)``: it drops the zeros, which then read as
+        "not allowed" (a site can no longer serve its own cell, and the "optimum" is that
+        of another problem). Pass the dense array itself, or build the sparse matrix from the allowed pairs
+        (``csr_matrix((data, (rows, cols)))`` keeps stored zeros). A sparse matrix with at
+        least 90 % of its cells stored, some absent and no stored zero looks like such a
+        conversion and raises a :class:`~planner.errors.SitingWarning`; a row with no
+        allowed entry is an error unless ``unassigned_cost_s`` is given.
     weights
-        Demand weight per row.
+        Demand weight per row; None: 1 each.
     p
         Number of sites, fixed sites included.
     capacity
@@ -106,8 +121,10 @@ def p_median(
     ([0, 2], 4.0)
     """
     t0 = time.perf_counter()
+    notes: list[str] = []
     if sp.issparse(cost):
         C = _as_csr(cost, "cost").astype(np.float64)
+        _warn_dropped_zeros(C, "cost")
     else:
         dense = np.asarray(cost, dtype=np.float64)
         C = _as_csr(np.ones_like(dense), "cost")
@@ -148,7 +165,9 @@ def p_median(
             f"{lost.size} demand rows with weight have no allowed candidate in the cost "
             f"matrix (rows {_first(lost)})",
             fix="pass unassigned_cost_s (the cost of leaving a row unassigned), raise the "
-            "cutoff, or add candidates near those rows",
+            "cutoff, or add candidates near those rows; if cost came from "
+            "scipy.sparse.csr_matrix(dense), its zeros were dropped and read as not allowed: "
+            "pass the dense array instead",
         )
     cap = cap_all[keep] if cap_all is not None else None
     if cap is not None and unassigned_cost_s is None:
@@ -171,7 +190,9 @@ def p_median(
     rules = setup.rules()
     csc = sp.csc_matrix(A)
     open_h, _ = heur.greedy_median(csc, A, w, pen, p, rules)
-    open_h = heur.swap_median(A, w, pen, open_h, rules, time_limit_s=max(1.0, 0.25 * time_limit_s))
+    open_h = heur.swap_median(
+        A, w, pen, open_h, rules, time_limit_s=safety_cap(time_limit_s), notes=notes
+    )
     a_h, d1_h, _ = heur.median_state(A, w, pen, open_h)
     rows_all = np.repeat(np.arange(n), np.diff(A.indptr))
     active = w > 0
@@ -280,7 +301,8 @@ def p_median(
             penalty=pen[act] if use_u else None,
             upper=h_obj,
             start=(w * d1_h)[act],
-            time_limit_s=max(1.0, 0.25 * time_limit_s),
+            time_limit_s=safety_cap(time_limit_s),
+            notes=notes,
         )
     t_h = time.perf_counter() - t0
     out = _run(build(None), solver=name, time_limit_s=time_limit_s, start=h_x if h_ok else None)
@@ -310,44 +332,71 @@ def p_median(
         bound = max(bound, low) if np.isfinite(bound) else low
         if objective - bound <= MIP_REL_GAP * max(1.0, abs(objective)):
             status = "optimal"  # proven by the Lagrangian bound
-    open_red = x[:mk] > 0.5 if x is not None else open_h
-    open_orig = np.zeros(m, dtype=bool)
-    open_orig[keep[open_red]] = True
-    a_f, d1_f, d2_f = heur.median_state(A, w, pen, open_red)
-    shares: sp.csr_matrix | None = None
-    if cap is None or x is None:
-        assignment = np.where(a_f >= 0, keep[np.maximum(a_f, 0)], -1)
-        served = (a_f >= 0).astype(np.float64)
-    else:
-        z = x[mk : mk + ne]
-        served = np.zeros(n)
-        np.add.at(served, er, z)
-        order = np.lexsort((-z, er))
-        first = order[np.r_[0, np.flatnonzero(np.diff(er[order])) + 1]] if ne else order
-        assignment = np.full(n, -1, dtype=np.int64)
-        assignment[er[first]] = np.where(z[first] > 1e-9, keep[ec[first]], -1)
-        served = np.clip(served, 0.0, 1.0)
-        shares = sp.csr_matrix((z, (er, keep[ec])), shape=(n, m))
-        shares.eliminate_zeros()
-    why: dict[int, float] = {int(keep[j]): 0.0 for j in np.flatnonzero(open_red)}
-    hit = a_f >= 0
-    for j, v in zip(keep[a_f[hit]].tolist(), (w * (d2_f - d1_f))[hit].tolist(), strict=True):
-        why[j] += v
-    return SitingResult(
+    spec = Spec.from_setup(
         "p_median",
-        np.flatnonzero(open_orig).astype(np.int64),
-        float(objective),
-        bound,
-        _gap(objective, bound),
-        status,
-        solver_used,
-        solve_s,
-        h_obj,
-        served > 1e-9,
-        served,
-        assignment.astype(np.int64),
-        why,
-        t_h,
-        time.perf_counter() - t0,
-        shares,
+        1,
+        m,
+        setup,
+        p=p,
+        weights=w,
+        cost=C,
+        penalty=pen if use_u else None,
+        capacity=cap_all,
     )
+
+    def result_of(
+        x: NDArray[np.float64] | None,
+        objective: float,
+        bound: float,
+        status: Status,
+        solver_used: str,
+        solve_s: float,
+    ) -> SitingResult:
+        open_red = x[:mk] > 0.5 if x is not None else open_h
+        open_orig = np.zeros(m, dtype=bool)
+        open_orig[keep[open_red]] = True
+        a_f, d1_f, d2_f = heur.median_state(A, w, pen, open_red)
+        shares: sp.csr_matrix | None = None
+        if cap is None or x is None:
+            assignment = np.where(a_f >= 0, keep[np.maximum(a_f, 0)], -1)
+            served = (a_f >= 0).astype(np.float64)
+        else:
+            z = x[mk : mk + ne]
+            served = np.zeros(n)
+            np.add.at(served, er, z)
+            order = np.lexsort((-z, er))
+            first = order[np.r_[0, np.flatnonzero(np.diff(er[order])) + 1]] if ne else order
+            assignment = np.full(n, -1, dtype=np.int64)
+            assignment[er[first]] = np.where(z[first] > 1e-9, keep[ec[first]], -1)
+            served = np.clip(served, 0.0, 1.0)
+            shares = sp.csr_matrix((z, (er, keep[ec])), shape=(n, m))
+            shares.eliminate_zeros()
+        why: dict[int, float] = {int(keep[j]): 0.0 for j in np.flatnonzero(open_red)}
+        hit = a_f >= 0
+        for j, v in zip(keep[a_f[hit]].tolist(), (w * (d2_f - d1_f))[hit].tolist(), strict=True):
+            why[j] += v
+        return SitingResult(
+            "p_median",
+            np.flatnonzero(open_orig).astype(np.int64),
+            float(objective),
+            bound,
+            _gap(objective, bound),
+            status,
+            solver_used,
+            solve_s,
+            h_obj,
+            served > 1e-9,
+            served,
+            assignment.astype(np.int64),
+            why,
+            t_h,
+            time.perf_counter() - t0,
+            shares,
+        )
+
+    res = result_of(x, objective, bound, status, solver_used, solve_s)
+
+    def heuristic_result() -> SitingResult:
+        return result_of(h_x, h_obj, np.nan, "heuristic", "heuristic", 0.0)
+
+    return settle(spec, res, fallback=heuristic_result if use_mip and h_ok else None, notes=notes)
