@@ -589,6 +589,8 @@ def lscp(
         floor_w=floor_w,
     )
     mip_obj = float(open_red.sum())
+    if not use_mip:  # the heuristic's own cover, now without redundant sites
+        open_h, h_obj = open_red, mip_obj
     objective, bound, status, solver_used, solve_s = _finish(
         model="lscp",
         sense=1,
