@@ -4,7 +4,7 @@ A :class:`MipModel` is the whole problem as arrays (minimise ``c @ x + offset`` 
 ``row_lo <= A @ x <= row_hi``, ``col_lo <= x <= col_hi``, some columns integer), built by
 :mod:`planner.analysis.siting` straight from scipy.sparse matrices. No modelling layer sits
 in between: HiGHS receives the CSC arrays through ``highspy.Highs.passModel``; CBC (the
-binary in PuLP's wheel) reads a free-format MPS file written from the same arrays with
+binary in PuLP's wheel, or cbcbox's, see :func:`cbc_path`) reads a free-format MPS file written from the same arrays with
 vectorised string formatting, and a MIP start file.
 
 Both report the incumbent, the best bound and the status. A run stopped by the time limit
@@ -327,7 +327,11 @@ def _highs_once(
 
 
 def cbc_path() -> str:
-    """Path of the CBC binary bundled in PuLP's wheel.
+    """Path of a CBC binary: the one bundled in PuLP's wheel (PuLP < 4), else cbcbox's.
+
+    PuLP 4 no longer bundles CBC (``pulp[cbc]`` installs the ``cbcbox`` wheel instead), so
+    planner pins ``pulp<4``; a machine with PuLP 4 and ``cbcbox`` also works. CBC is the
+    second solver (``solver="cbc"``, a cross-check of HiGHS); ``solver="auto"`` uses HiGHS.
 
     Returns
     -------
@@ -337,21 +341,29 @@ def cbc_path() -> str:
     Raises
     ------
     DependencyError
-        When PuLP (or its bundled CBC) is missing.
+        When neither binary is installed.
     """
     try:
         from pulp.apis import coin_api
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise DependencyError(
-            "the CBC solver (bundled with PuLP) is not installed", fix="pip install pulp"
-        ) from exc
-    path = Path(coin_api.pulp_cbc_path).resolve()
-    if not path.exists():  # pragma: no cover
-        raise DependencyError(
-            "PuLP is installed but its CBC binary is missing",
-            fix="reinstall pulp from a wheel: pip install --force-reinstall pulp",
-        )
-    return str(path)
+
+        path = Path(coin_api.pulp_cbc_path).resolve()
+        if path.exists():
+            return str(path)
+    except (ImportError, AttributeError):  # pragma: no cover - depends on the environment
+        pass
+    try:  # pragma: no cover - depends on the environment
+        import cbcbox
+
+        path = Path(cbcbox.cbc_bin_path())
+        if path.exists():
+            return str(path)
+    except ImportError:  # pragma: no cover - depends on the environment
+        pass
+    raise DependencyError(  # pragma: no cover - depends on the environment
+        "no CBC binary found: PuLP 4 no longer bundles one and cbcbox is not installed",
+        fix="pip install 'pulp>=2.8,<4' (bundles CBC) or pip install cbcbox, "
+        "or pass solver='highs'",
+    )
 
 
 def _fmt(values: NDArray[np.float64]) -> NDArray[np.str_]:

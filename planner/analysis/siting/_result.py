@@ -30,7 +30,7 @@ SolverName = Literal["auto", "highs", "cbc", "heuristic"]
 #: Solver used by ``solver="auto"``, per model (measured, see the module docstring).
 AUTO_SOLVER: dict[str, str] = {
     "lscp": "highs",
-    "mclp": "cbc",
+    "mclp": "highs",
     "mclp_capacitated": "highs",
     "p_median": "highs",
     "p_median_capacitated": "highs",
