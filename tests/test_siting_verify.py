@@ -72,7 +72,8 @@ def pmedian_cost_of(d, w, S):
 
 
 def assert_honest(r: SitingResult) -> None:
-    """The invariants every result keeps whatever its path."""
+    """The invariants every result keeps whatever its path (and nothing needed correcting)."""
+    assert r.notes == []
     if r.status == "optimal":
         assert r.gap <= 1e-6
         assert abs(r.objective - r.bound) <= 1e-6 * max(1.0, abs(r.objective))
@@ -133,7 +134,7 @@ def test_highs_mip_start_inconsistency_is_caught():
 # ----------------------------------------------------------------------------- properties
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(
     seed=st.integers(0, 100_000),
     target=st.sampled_from([0.3, 0.5, 0.7, 0.9, 1.0]),
@@ -150,7 +151,7 @@ def test_lscp_exact_equals_brute_force(seed, target, solver, unit):
     assert r.objective == brute_lscp(cover, ref_w, target) == len(r.selected)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(
     seed=st.integers(0, 100_000),
     target=st.sampled_from([0.3, 0.5, 0.7, 0.9, 1.0]),
@@ -160,6 +161,7 @@ def test_lscp_heuristic_reports_what_its_sites_give(seed, target, unit):
     _, w, cover = small_instance(seed, n=25, m=9, radius=0.25)
     ref_w = np.ones(25) if unit else w
     r = lscp(sp.csr_matrix(cover), target=target, weights=None if unit else w, solver="heuristic")
+    assert_honest(r)
     assert r.status == "heuristic"
     assert r.objective == len(r.selected) >= brute_lscp(cover, ref_w, target)
     assert (
@@ -167,7 +169,7 @@ def test_lscp_heuristic_reports_what_its_sites_give(seed, target, unit):
     )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(
     seed=st.integers(0, 100_000),
     p=st.integers(1, 4),
@@ -188,7 +190,7 @@ def test_mclp_equals_brute_force_and_its_sites(seed, p, solver, unit):
         assert r.status == "optimal" and r.objective == pytest.approx(best)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(
     seed=st.integers(0, 100_000),
     p=st.integers(1, 4),
