@@ -233,7 +233,8 @@ def _solve_highs(
     problem = solution_problem(model, out.x, out.objective) if out.x is not None else None
     if problem is not None and start is not None:
         log.warning(
-            "HiGHS answered %s with a MIP start, but %s; solving again without the start",
+            "HiGHS answered %s with a MIP start, yet its answer fails a check (%s); "
+            "solving again without the start",
             out.status,
             problem,
         )
