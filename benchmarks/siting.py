@@ -1,7 +1,8 @@
 """Siting models: planner (sparse build + greedy/swap + MIP) vs spopt (dense build + CBC).
 
 Run:  .venv/bin/python benchmarks/siting.py [--sizes 200x20000,2000x20000,5000x100000]
-      [--time-limit-s 120] [--spopt-limit-s 300] [--both-solvers]
+      [--time-limit-s 120] [--spopt-limit-s 300] [--both-solvers] [--seed 0]
+      [--models mclp,lscp,p_median] [--spopt-max-cells 0 (skip spopt)]
 
 Instances: seeded random demand cells and candidates in a 35 × 35 km square; travel time
 = straight-line distance / 20 km/h; a pair is stored when its time is within the cutoff,
@@ -156,6 +157,7 @@ def main() -> None:
         help="skip spopt above this many matrix cells (its dense build is slow)",
     )
     ap.add_argument("--both-solvers", action="store_true")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the random instances")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     head = (
@@ -166,7 +168,7 @@ def main() -> None:
     print(head)
     for size in args.sizes.split(","):
         m, n = (int(v) for v in size.split("x"))
-        inst = instance(m, n)
+        inst = instance(m, n, seed=args.seed)
         dens = inst["times"].nnz / (m * n) * 100
         for model in args.models.split(","):
             solvers = ["highs", "cbc"] if args.both_solvers else ["auto"]

@@ -167,4 +167,8 @@ class OutputError(PlannerError, OSError):
     """An output folder or file that cannot be written (a file in the way, no permission)."""
 
 
-__all__ += ["OutputError", "SitingError"]
+class SitingWarning(UserWarning):
+    """Siting input that is valid but probably not what was meant (e.g. dropped zeros)."""
+
+
+__all__ += ["OutputError", "SitingError", "SitingWarning"]

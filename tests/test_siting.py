@@ -387,14 +387,14 @@ def test_time_limit_is_never_optimal():
 
 # ----------------------------------------------------------------------------- set-cover reductions
 
-from planner.analysis import _heuristics as heur  # noqa: E402
-from planner.analysis._mip import MipModel, median_lagrangian_bound, solve_mip  # noqa: E402
+from planner.analysis.siting import _cover_heuristics as cover_heur  # noqa: E402
+from planner.analysis.siting import _set_cover as setcover  # noqa: E402
+from planner.analysis.siting._mip import MipModel, median_lagrangian_bound, solve_mip  # noqa: E402
+from planner.analysis.siting._rules import Rules  # noqa: E402
 
 
 def _no_rules(m):
-    return heur.Rules(
-        np.zeros(m, dtype=bool), np.full(m, -1, dtype=np.int64), np.zeros(0, np.int64)
-    )
+    return Rules(np.zeros(m, dtype=bool), np.full(m, -1, dtype=np.int64), np.zeros(0, np.int64))
 
 
 def test_reductions_by_hand():
@@ -411,7 +411,7 @@ def test_reductions_by_hand():
         ],
         dtype=bool,
     )
-    alive, state = heur.reduce_set_cover(sp.csr_matrix(cover), _no_rules(4))
+    alive, state = setcover.reduce_set_cover(sp.csr_matrix(cover), _no_rules(4))
     assert state.tolist() == [1, -1, 1, -1]
     assert alive.tolist() == [False] * 5
 
@@ -420,12 +420,14 @@ def test_reductions_by_hand():
 def test_reductions_keep_the_optimum(seed):
     _, _, cover = random_instance(seed, n=40, m=10, radius=0.3)
     cover = cover[cover.any(axis=1)]
-    alive, state = heur.reduce_set_cover(sp.csr_matrix(cover), _no_rules(10))
+    alive, state = setcover.reduce_set_cover(sp.csr_matrix(cover), _no_rules(10))
     core = cover[alive][:, state == 0]
     core_opt = brute_lscp(core) if core.shape[0] else 0
     assert int((state == 1).sum()) + core_opt == brute_lscp(cover)
     # a lower bound: core rows no two of which share a column
-    assert int((state == 1).sum()) + heur.disjoint_rows(sp.csr_matrix(core)) <= brute_lscp(cover)
+    assert int((state == 1).sum()) + setcover.disjoint_rows(sp.csr_matrix(core)) <= brute_lscp(
+        cover
+    )
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -434,12 +436,14 @@ def test_local_search_cover_is_valid_and_optimal_on_small_instances(seed):
     cover = cover[cover.any(axis=1)]
     rules = _no_rules(14)
     csr = sp.csr_matrix(cover, dtype=float)
-    g = heur.lscp_greedy(sp.csc_matrix(csr), np.ones(len(cover)), len(cover), rules, full=True)
-    best = heur.lscp_local_search(csr, g, rules, iterations=3000, seed=1)
+    g = cover_heur.lscp_greedy(
+        sp.csc_matrix(csr), np.ones(len(cover)), len(cover), rules, full=True
+    )
+    best = setcover.lscp_local_search(csr, g, rules, iterations=3000, seed=1)
     assert cover[:, best].any(axis=1).all()
     assert best.sum() <= g.sum()
     assert best.sum() == brute_lscp(cover)
-    again = heur.lscp_local_search(csr, g, rules, iterations=3000, seed=1)
+    again = setcover.lscp_local_search(csr, g, rules, iterations=3000, seed=1)
     assert again.tolist() == best.tolist()  # deterministic
 
 
@@ -523,3 +527,19 @@ def test_median_lagrangian_bound_is_below_the_optimum(seed):
         r = p_median(cost, w, p, unassigned_cost_s=0.8)
         assert r.objective == pytest.approx(opt, rel=1e-6)
         assert r.bound <= r.objective * (1 + 1e-9)
+
+
+# ----------------------------------------------------------------------------- layout
+
+
+def test_siting_modules_stay_small():
+    """One subject per module: every module of the siting package stays under 900 lines."""
+    from pathlib import Path
+
+    import planner.analysis.siting as pkg
+
+    sizes = {
+        p.name: len(p.read_text().splitlines()) for p in Path(pkg.__file__).parent.glob("*.py")
+    }
+    assert len(sizes) >= 5
+    assert {k: v for k, v in sizes.items() if v >= 900} == {}

@@ -4,12 +4,21 @@ A :class:`MipModel` is the whole problem as arrays (minimise ``c @ x + offset`` 
 ``row_lo <= A @ x <= row_hi``, ``col_lo <= x <= col_hi``, some columns integer), built by
 :mod:`planner.analysis.siting` straight from scipy.sparse matrices. No modelling layer sits
 in between: HiGHS receives the CSC arrays through ``highspy.Highs.passModel``; CBC (the
-binary in PuLP's wheel) reads a free-format MPS file written from the same arrays with
+binary in PuLP's wheel, or cbcbox's, see :func:`cbc_path`) reads a free-format MPS file written from the same arrays with
 vectorised string formatting, and a MIP start file.
 
 Both report the incumbent, the best bound and the status. A run stopped by the time limit
 is ``"time_limit"`` whatever its gap; ``"optimal"`` only when the solver proved it (to the
 relative gap :data:`MIP_REL_GAP`).
+
+Nothing a solver says is taken on trust: the solution vector is checked against the model
+(bounds, rows, integrality) and its objective recomputed (:func:`solution_problem`). HiGHS
+1.16 can mis-evaluate a MIP start after presolve ("MIP start solution is feasible in the
+reduced space" at an objective one site too low) and then stop, "optimal", with that
+objective and the start's vector; when the vector does not give the reported objective, the
+model is solved again without the start. A vector that still breaks the model is dropped and
+the outcome is ``"error"``; a vector whose objective disagrees is kept with its recomputed
+objective, no bound, and status ``"error"``.
 """
 
 from __future__ import annotations
@@ -32,7 +41,14 @@ from numpy.typing import NDArray
 
 from planner.errors import DependencyError
 
-__all__ = ["MIP_REL_GAP", "MipModel", "MipOutcome", "median_lagrangian_bound", "solve_mip"]
+__all__ = [
+    "MIP_REL_GAP",
+    "MipModel",
+    "MipOutcome",
+    "median_lagrangian_bound",
+    "solution_problem",
+    "solve_mip",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +57,9 @@ log = logging.getLogger(__name__)
 MIP_REL_GAP = 1e-6
 #: Absolute gap at which a solver may stop.
 MIP_ABS_GAP = 1e-6
+#: Tolerance of the checks of a returned solution: row activity and bounds (relative to
+#: ``max(1, |bound|)``), integrality (absolute) and objective (relative to ``max(1, |obj|)``).
+CHECK_TOL = 1e-6
 
 
 @dataclass
@@ -106,6 +125,53 @@ class MipOutcome:
     seconds: float
 
 
+def solution_problem(model: MipModel, x: NDArray[np.float64], objective: float) -> str | None:
+    """What is wrong with a solver's solution ``x`` claimed to have ``objective``, or None.
+
+    Parameters
+    ----------
+    model
+        The problem.
+    x
+        The solution vector.
+    objective
+        The objective the solver reported (with the offset).
+
+    Returns
+    -------
+    str or None
+        A short description of the first failed check (bounds, integrality, rows,
+        objective), or None when ``x`` is feasible and gives ``objective``.
+    """
+    tol = CHECK_TOL
+    x = np.asarray(x, dtype=np.float64)
+    if x.shape != (model.shape[1],) or not np.isfinite(x).all():
+        return "the solution vector has the wrong length or non-finite values"
+    lo, hi = model.col_lo, model.col_hi
+    bad = (x < lo - tol * np.maximum(1.0, np.abs(lo))) | (
+        x > hi + tol * np.maximum(1.0, np.abs(hi))
+    )
+    if bad.any():
+        return (
+            f"{int(bad.sum())} values outside their bounds (column {int(np.flatnonzero(bad)[0])})"
+        )
+    frac = model.integer & (np.abs(x - np.round(x)) > 1e-5)
+    if frac.any():
+        return f"{int(frac.sum())} integer columns are fractional (column {int(np.flatnonzero(frac)[0])})"
+    act = sp.csr_matrix(model.A) @ x
+    rlo, rhi = model.row_lo, model.row_hi
+    with np.errstate(invalid="ignore"):
+        low = act < rlo - tol * np.maximum(1.0, np.abs(rlo))
+        high = act > rhi + tol * np.maximum(1.0, np.abs(rhi))
+    broken = np.flatnonzero(low | high)
+    if broken.size:
+        return f"{broken.size} rows are violated (row {int(broken[0])})"
+    got = float(model.c @ x + model.offset)
+    if not abs(got - objective) <= tol * max(1.0, abs(got)):
+        return f"the solver reported objective {objective:.10g} but its solution gives {got:.10g}"
+    return None
+
+
 def solve_mip(
     model: MipModel,
     *,
@@ -161,6 +227,40 @@ def _quiet_stdout() -> Iterator[None]:
 
 
 def _solve_highs(
+    model: MipModel, *, time_limit_s: float, start: NDArray[np.float64] | None
+) -> MipOutcome:
+    out = _highs_once(model, time_limit_s=time_limit_s, start=start)
+    problem = solution_problem(model, out.x, out.objective) if out.x is not None else None
+    if problem is not None and start is not None:
+        log.warning(
+            "HiGHS answered %s with a MIP start, yet its answer fails a check (%s); "
+            "solving again without the start",
+            out.status,
+            problem,
+        )
+        again = _highs_once(model, time_limit_s=time_limit_s, start=None)
+        again.seconds += out.seconds
+        out = again
+        problem = solution_problem(model, out.x, out.objective) if out.x is not None else None
+    if problem is None or out.x is None:
+        return out
+    log.warning("HiGHS returned a solution that fails its checks: %s", problem)
+    return _distrust(model, out)
+
+
+def _distrust(model: MipModel, out: MipOutcome) -> MipOutcome:
+    """A solver outcome whose vector failed its checks: keep only what can be verified."""
+    x = out.x
+    if x is None:
+        return out
+    feasible = solution_problem(model, x, float(model.c @ x + model.offset)) is None
+    if not feasible:
+        return MipOutcome(None, float("nan"), float("-inf"), "error", out.solver, out.seconds)
+    obj = float(model.c @ x + model.offset)
+    return MipOutcome(x, obj, float("-inf"), "error", out.solver, out.seconds)
+
+
+def _highs_once(
     model: MipModel, *, time_limit_s: float, start: NDArray[np.float64] | None
 ) -> MipOutcome:
     try:
@@ -228,7 +328,11 @@ def _solve_highs(
 
 
 def cbc_path() -> str:
-    """Path of the CBC binary bundled in PuLP's wheel.
+    """Path of a CBC binary: the one bundled in PuLP's wheel (PuLP < 4), else cbcbox's.
+
+    PuLP 4 no longer bundles CBC (``pulp[cbc]`` installs the ``cbcbox`` wheel instead), so
+    planner pins ``pulp<4``; a machine with PuLP 4 and ``cbcbox`` also works. CBC is the
+    second solver (``solver="cbc"``, a cross-check of HiGHS); ``solver="auto"`` uses HiGHS.
 
     Returns
     -------
@@ -238,21 +342,29 @@ def cbc_path() -> str:
     Raises
     ------
     DependencyError
-        When PuLP (or its bundled CBC) is missing.
+        When neither binary is installed.
     """
     try:
         from pulp.apis import coin_api
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise DependencyError(
-            "the CBC solver (bundled with PuLP) is not installed", fix="pip install pulp"
-        ) from exc
-    path = Path(coin_api.pulp_cbc_path).resolve()
-    if not path.exists():  # pragma: no cover
-        raise DependencyError(
-            "PuLP is installed but its CBC binary is missing",
-            fix="reinstall pulp from a wheel: pip install --force-reinstall pulp",
-        )
-    return str(path)
+
+        path = Path(coin_api.pulp_cbc_path).resolve()
+        if path.exists():
+            return str(path)
+    except (ImportError, AttributeError):  # pragma: no cover - depends on the environment
+        pass
+    try:  # pragma: no cover - depends on the environment
+        import cbcbox
+
+        path = Path(cbcbox.cbc_bin_path())
+        if path.exists():
+            return str(path)
+    except ImportError:  # pragma: no cover - depends on the environment
+        pass
+    raise DependencyError(  # pragma: no cover - depends on the environment
+        "no CBC binary found: PuLP 4 no longer bundles one and cbcbox is not installed",
+        fix="pip install 'pulp>=2.8,<4' (bundles CBC) or pip install cbcbox, "
+        "or pass solver='highs'",
+    )
 
 
 def _fmt(values: NDArray[np.float64]) -> NDArray[np.str_]:
@@ -423,7 +535,16 @@ def _solve_cbc(
         log.warning("CBC ended without a result line (return code %s)", run.returncode)
         state = "error" if x is None else "time_limit"
         bound = float("-inf")
-    return MipOutcome(x, objective, bound, state, "cbc", seconds)
+    out = MipOutcome(x, objective, bound, state, "cbc", seconds)
+    if x is not None and obj is not None:
+        problem = solution_problem(model, x, obj + model.offset)
+        if problem is not None:
+            log.warning("CBC returned a solution that fails its checks: %s", problem)
+            return _distrust(model, out)
+    elif x is not None and (problem := solution_problem(model, x, objective)) is not None:
+        log.warning("CBC returned a solution that fails its checks: %s", problem)
+        return _distrust(model, out)
+    return out
 
 
 def median_lagrangian_bound(
@@ -439,6 +560,7 @@ def median_lagrangian_bound(
     start: NDArray[np.float64],
     time_limit_s: float,
     iterations: int = 1000,
+    notes: list[str] | None = None,
 ) -> float:
     """Lower bound of the p-median by Lagrangian relaxation of the assignment rows.
 
@@ -467,9 +589,11 @@ def median_lagrangian_bound(
     start
         Initial multipliers (e.g. each row's weighted cost in that solution).
     time_limit_s
-        Wall-clock cap, seconds.
+        Wall-clock safety net, seconds (a stop by it is logged and added to ``notes``).
     iterations
-        Most subgradient steps.
+        Most subgradient steps (the work limit: the same bound on any machine).
+    notes
+        List the safety-net message is appended to.
 
     Returns
     -------
@@ -488,8 +612,15 @@ def median_lagrangian_bound(
     best = float("-inf")
     theta = 2.0
     stale = 0
-    for _ in range(iterations):
+    for it in range(iterations):
         if time.perf_counter() - t0 > time_limit_s:
+            msg = (
+                f"p-median Lagrangian bound stopped by its {time_limit_s:g} s wall-clock safety "
+                f"net after {it} steps; the bound may differ on a faster or less loaded machine"
+            )
+            log.warning(msg)
+            if notes is not None:
+                notes.append(msg)
             break
         red = np.minimum(wc - lam[er], 0.0)
         rho = np.bincount(ec, weights=red, minlength=m)

@@ -9,6 +9,7 @@ columns or candidates at fault and the fix.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +18,10 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
-from planner.analysis import _heuristics as heur
-from planner.errors import InvalidValueError, SitingError
+from planner.analysis.siting._rules import Rules
+from planner.errors import InvalidValueError, SitingError, SitingWarning
 
-log = logging.getLogger("planner.analysis.siting")
+log = logging.getLogger(__name__)
 
 _SHOW = 5  # ids listed in messages
 
@@ -67,6 +68,27 @@ def _as_csr(matrix: Any, name: str) -> sp.csr_matrix:
     out.sum_duplicates()
     out.sort_indices()
     return out
+
+
+def _warn_dropped_zeros(csr: sp.csr_matrix, name: str) -> None:
+    """Warn when a sparse matrix looks like ``csr_matrix(dense)`` with its zeros dropped.
+
+    At least 90 % of the cells stored, some absent and no stored zero: a real bounded travel-time
+    matrix is rarely that full, while converting a dense matrix with a zero diagonal gives
+    exactly this. The absent cells are still read as "not allowed" (or "not covered").
+    """
+    n, m = csr.shape
+    cells = n * m
+    if csr.nnz < cells and csr.nnz >= 0.9 * cells and not (csr.data == 0).any():
+        warnings.warn(
+            f"{name} is a sparse matrix with {csr.nnz / cells:.0%} of its cells stored, none "
+            f"of them zero: its {cells - csr.nnz} absent cells are read as NOT ALLOWED "
+            "(unreachable). If it came from scipy.sparse.csr_matrix(dense), the dense "
+            "matrix's zeros (e.g. a site's own cell at 0 s) were dropped; pass the dense "
+            "array instead, or build the sparse matrix from the allowed pairs",
+            SitingWarning,
+            stacklevel=3,
+        )
 
 
 def _weights(weights: ArrayLike | None, n: int, name: str = "weights") -> NDArray[np.float64]:
@@ -128,8 +150,8 @@ class _Setup:
     need: NDArray[np.int64]  # per region code
     labels: list[Any]
 
-    def rules(self) -> heur.Rules:
-        return heur.Rules(self.fixed, self.region, self.need)
+    def rules(self) -> Rules:
+        return Rules(self.fixed, self.region, self.need)
 
 
 def _setup(
@@ -374,3 +396,71 @@ def _warn_uncoverable(coverable: NDArray[np.bool_], w: NDArray[np.float64], mode
             w.sum(),
             _first(rows),
         )
+
+
+def coverage_matrix(times: Any, cutoff_s: float) -> sp.csr_matrix:
+    """Which candidates cover which demand: stored times ``<= cutoff_s``.
+
+    Parameters
+    ----------
+    times
+        Sparse (demand × candidates) travel times in seconds; a stored zero is 0 s, an
+        absent entry unreachable. A dense array is accepted (``inf``/``nan`` unreachable,
+        zeros are 0 s). ``scipy.sparse.csr_matrix(dense)`` drops the zeros, which then read
+        as unreachable: a sparse matrix that looks like such a conversion (90 % of its cells or
+        more stored, some absent, no stored zero) raises a
+        :class:`~planner.errors.SitingWarning`.
+    cutoff_s
+        Largest travel time that counts as covered, seconds.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Boolean, same shape.
+
+    Raises
+    ------
+    InvalidValueError
+        Negative or NaN stored times, or a negative or NaN cutoff.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.sparse as sp
+    >>> t = sp.csr_matrix((np.array([0.0, 500.0, 1200.0]), ([0, 0, 1], [0, 1, 1])), shape=(2, 2))
+    >>> coverage_matrix(t, 900).toarray().tolist()
+    [[True, True], [False, False]]
+    """
+    if not np.isfinite(cutoff_s) or cutoff_s < 0:
+        raise InvalidValueError(
+            f"cutoff_s is {cutoff_s}; it must be a finite number of seconds >= 0",
+            fix="pass the threshold in seconds, e.g. cutoff_s=15 * 60",
+        )
+    if sp.issparse(times):
+        csr = sp.csr_matrix(times)
+        _warn_dropped_zeros(csr, "times")
+        data = np.asarray(csr.data, dtype=np.float64)
+        bad = np.isnan(data) | (data < 0)
+        if bad.any():
+            rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))[bad]
+            raise InvalidValueError(
+                f"times holds {int(bad.sum())} negative or NaN travel times "
+                f"(demand rows {_first(np.unique(rows))})",
+                fix="store unreachable pairs as absent entries and times as seconds >= 0",
+            )
+        keep = data <= cutoff_s
+        rows = np.repeat(np.arange(csr.shape[0]), np.diff(csr.indptr))[keep]
+        return sp.csr_matrix(
+            (np.ones(int(keep.sum()), dtype=bool), (rows, csr.indices[keep])), shape=csr.shape
+        )
+    dense = np.asarray(times, dtype=np.float64)
+    if dense.ndim != 2:
+        raise InvalidValueError(
+            f"times has {dense.ndim} dimensions; it must be a demand × candidates matrix",
+            fix="pass a 2-D array or scipy.sparse matrix",
+        )
+    if (dense < 0).any():
+        raise InvalidValueError(
+            "times holds negative travel times", fix="pass travel times as seconds >= 0"
+        )
+    with np.errstate(invalid="ignore"):
+        return sp.csr_matrix(dense <= cutoff_s)

@@ -1,0 +1,402 @@
+"""The p-median model (optionally capacitated, optionally with unassigned demand).
+
+Formulation and solver choice are in :mod:`planner.analysis.siting`; the greedy and
+interchange heuristics are in :mod:`planner.analysis.siting._median_heuristics`, and the
+Lagrangian bound in :mod:`planner.analysis.siting._mip`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike, NDArray
+
+from planner.analysis.siting import _median_heuristics as heur
+from planner.analysis.siting._inputs import (
+    Regions,
+    _as_csr,
+    _capacity,
+    _check_time,
+    _first,
+    _setup,
+    _warn_dropped_zeros,
+    _weights,
+)
+from planner.analysis.siting._mip import (
+    MIP_REL_GAP,
+    MipModel,
+    median_lagrangian_bound,
+    solve_mip,
+)
+from planner.analysis.siting._result import (
+    SitingResult,
+    SolverName,
+    Status,
+    _finish,
+    _gap,
+    _run,
+    _side_rows,
+    _solver_name,
+)
+from planner.analysis.siting._rules import safety_cap
+from planner.analysis.siting._verify import Spec, settle
+from planner.errors import InvalidValueError, SitingError
+
+__all__ = ["p_median"]
+
+
+def p_median(
+    cost: Any,
+    weights: ArrayLike | None,
+    p: int,
+    *,
+    capacity: ArrayLike | None = None,
+    unassigned_cost_s: float | None = None,
+    fixed: Sequence[int] | ArrayLike = (),
+    excluded: Sequence[int] | ArrayLike = (),
+    regions: Regions | None = None,
+    min_per_region: int = 1,
+    time_limit_s: float = 60.0,
+    solver: SolverName = "auto",
+) -> SitingResult:
+    """p-median: open ``p`` sites minimising the weighted travel time to the assigned site.
+
+    Parameters
+    ----------
+    cost
+        Demand × candidates cost in seconds, dense or sparse, read differently:
+
+        * a dense array (numpy): every finite entry is an allowed pair, zeros included
+          (a site's own cell at 0 s); ``inf``/``nan`` mean not allowed;
+        * a ``scipy.sparse`` matrix: stored entries are allowed pairs (a stored zero is
+          0 s), *absent* entries are not allowed (beyond the cutoff, unreachable).
+
+        Beware ``scipy.sparse.csr_matrix(dense)``: it drops the zeros, which then read as
+        "not allowed" (a site can no longer serve its own cell, and the "optimum" is that
+        of another problem). Pass the dense array itself, or build the sparse matrix from the allowed pairs
+        (``csr_matrix((data, (rows, cols)))`` keeps stored zeros). A sparse matrix with at
+        least 90 % of its cells stored, some absent and no stored zero looks like such a
+        conversion and raises a :class:`~planner.errors.SitingWarning`; a row with no
+        allowed entry is an error unless ``unassigned_cost_s`` is given.
+    weights
+        Demand weight per row; None: 1 each.
+    p
+        Number of sites, fixed sites included.
+    capacity
+        Weight each candidate can serve (splittable assignment).
+    unassigned_cost_s
+        Cost per unit weight of leaving a row unassigned. None: every row with weight must
+        be assigned (a row without any allowed candidate is an error).
+    fixed, excluded, regions, min_per_region
+        As in :func:`mclp`.
+    time_limit_s
+        Limit of the exact solve, seconds.
+    solver
+        ``"auto"``, ``"highs"``, ``"cbc"`` or ``"heuristic"``.
+
+    Returns
+    -------
+    SitingResult
+        ``objective`` is Σ weight × seconds (plus unassigned costs).
+
+    Raises
+    ------
+    SitingError
+        ``p`` too large, demand no allowed candidate reaches (without
+        ``unassigned_cost_s``), total capacity below demand, a region without candidates,
+        or no choice of ``p`` sites that can serve all demand.
+    InvalidValueError
+        Malformed matrices or parameters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cost = np.array([[0.0, 5.0, 9.0], [4.0, 1.0, 6.0], [9.0, 4.0, 0.0]])
+    >>> r = p_median(cost, [1.0, 1.0, 1.0], 2)
+    >>> r.selected.tolist(), r.objective
+    ([0, 2], 4.0)
+    """
+    t0 = time.perf_counter()
+    notes: list[str] = []
+    if sp.issparse(cost):
+        C = _as_csr(cost, "cost").astype(np.float64)
+        _warn_dropped_zeros(C, "cost")
+    else:
+        dense = np.asarray(cost, dtype=np.float64)
+        C = _as_csr(np.ones_like(dense), "cost")
+        if dense.ndim == 2:
+            ok = np.isfinite(dense)
+            r_, c_ = np.nonzero(ok)
+            C = sp.csr_matrix((dense[ok], (r_, c_)), shape=dense.shape)
+    bad = np.isnan(C.data) | (C.data < 0) | np.isinf(C.data)
+    if bad.any():
+        rows = np.repeat(np.arange(C.shape[0]), np.diff(C.indptr))[bad]
+        raise InvalidValueError(
+            f"cost holds {int(bad.sum())} negative, NaN or infinite values (demand rows "
+            f"{_first(np.unique(rows))})",
+            fix="store not-allowed pairs as absent entries and costs as seconds >= 0",
+        )
+    n, m = C.shape
+    w = _weights(weights, n)
+    setup = _setup(
+        m, n, w, fixed=fixed, excluded=excluded, regions=regions, min_per_region=min_per_region, p=p
+    )
+    cap_all = _capacity(capacity, m)
+    name = _solver_name(solver, "p_median" if cap_all is None else "p_median_capacitated")
+    _check_time(time_limit_s)
+    if unassigned_cost_s is not None and not (
+        np.isfinite(unassigned_cost_s) and unassigned_cost_s >= 0
+    ):
+        raise InvalidValueError(
+            f"unassigned_cost_s is {unassigned_cost_s}", fix="pass seconds >= 0 or None"
+        )
+    keep = setup.keep
+    mk = keep.size
+    A = C[:, keep]
+    A.sort_indices()
+    reach = np.diff(A.indptr) > 0
+    lost = np.flatnonzero(~reach & (w > 0))
+    if lost.size and unassigned_cost_s is None:
+        raise SitingError(
+            f"{lost.size} demand rows with weight have no allowed candidate in the cost "
+            f"matrix (rows {_first(lost)})",
+            fix="pass unassigned_cost_s (the cost of leaving a row unassigned), raise the "
+            "cutoff, or add candidates near those rows; if cost came from "
+            "scipy.sparse.csr_matrix(dense), its zeros were dropped and read as not allowed: "
+            "pass the dense array instead",
+        )
+    cap = cap_all[keep] if cap_all is not None else None
+    if cap is not None and unassigned_cost_s is None:
+        fixed_cap = float(cap[setup.fixed].sum())
+        free = np.sort(cap[~setup.fixed])[::-1][: p - int(setup.fixed.sum())]
+        best = fixed_cap + float(free.sum())
+        if best < w.sum() * (1 - 1e-12):
+            raise SitingError(
+                f"total capacity below demand: the {p} largest allowed sites (fixed ones "
+                f"included) serve at most {best:.6g} but demand is {w.sum():.6g}",
+                fix="raise p or capacities, or pass unassigned_cost_s to allow unserved demand",
+            )
+    # internal penalty: above any achievable objective so the heuristics assign first
+    big = (
+        (float(A.data.max()) + 1.0) * (float(w.sum()) / float(w[w > 0].min()) + 1.0)
+        if A.nnz
+        else 1.0
+    )
+    pen = np.full(n, float(unassigned_cost_s) if unassigned_cost_s is not None else big)
+    rules = setup.rules()
+    csc = sp.csc_matrix(A)
+    open_h, _ = heur.greedy_median(csc, A, w, pen, p, rules)
+    open_h = heur.swap_median(
+        A, w, pen, open_h, rules, time_limit_s=safety_cap(time_limit_s), notes=notes
+    )
+    a_h, d1_h, _ = heur.median_state(A, w, pen, open_h)
+    rows_all = np.repeat(np.arange(n), np.diff(A.indptr))
+    active = w > 0
+    # model over active rows
+    sel_nz = active[rows_all]
+    er = rows_all[sel_nz]
+    ec = A.indices[sel_nz].astype(np.int64)
+    ed = A.data[sel_nz]
+    ne = er.size
+    act = np.flatnonzero(active)
+    ri = np.full(n, -1, dtype=np.int64)
+    ri[act] = np.arange(act.size)
+    na = act.size
+    use_u = unassigned_cost_s is not None
+    nu = na if use_u else 0
+
+    def build(fix_open: NDArray[np.float64] | None) -> MipModel:
+        e = np.arange(ne)
+        ncol = mk + ne + nu
+        assign = sp.csr_matrix(
+            (
+                np.ones(ne + nu),
+                (
+                    np.concatenate([ri[er], np.arange(nu)]),
+                    np.concatenate([mk + e, mk + ne + np.arange(nu)]),
+                ),
+            ),
+            shape=(na, ncol),
+        )
+        blocks = [assign]
+        lo = [np.ones(na)]
+        hi = [np.ones(na)]
+        blocks.append(
+            sp.csr_matrix(
+                (
+                    np.concatenate([np.ones(ne), -np.ones(ne)]),
+                    (np.concatenate([e, e]), np.concatenate([mk + e, ec])),
+                ),
+                shape=(ne, ncol),
+            )
+        )
+        lo.append(np.full(ne, -np.inf))
+        hi.append(np.zeros(ne))
+        if cap is not None:
+            blocks.append(
+                sp.csr_matrix(
+                    (
+                        np.concatenate([w[er], -cap]),
+                        (
+                            np.concatenate([ec, np.arange(mk)]),
+                            np.concatenate([mk + e, np.arange(mk)]),
+                        ),
+                    ),
+                    shape=(mk, ncol),
+                )
+            )
+            lo.append(np.full(mk, -np.inf))
+            hi.append(np.zeros(mk))
+        mats, slo, shi = _side_rows(setup, ncol, p)
+        col_lo = np.concatenate([setup.fixed.astype(np.float64), np.zeros(ne + nu)])
+        col_hi = np.ones(ncol)
+        if fix_open is not None:
+            col_lo[:mk] = fix_open
+            col_hi[:mk] = fix_open
+        return MipModel(
+            c=np.concatenate(
+                [
+                    np.zeros(mk),
+                    w[er] * ed,
+                    w[act] * pen[act] if use_u else np.zeros(0),
+                ]
+            ),
+            A=sp.vstack([*blocks, *mats], format="csr"),
+            row_lo=np.concatenate([*lo, *slo]),
+            row_hi=np.concatenate([*hi, *shi]),
+            col_lo=col_lo,
+            col_hi=col_hi,
+            integer=np.concatenate([np.ones(mk, dtype=bool), np.zeros(ne + nu, dtype=bool)]),
+        )
+
+    h_x: NDArray[np.float64] | None
+    if cap is None:
+        h_ok = bool(np.all((a_h >= 0) | ~active)) or use_u
+        h_obj = float(w @ d1_h) if h_ok else float("nan")
+        h_x = np.zeros(mk + ne + nu)
+        h_x[:mk] = open_h
+        hit = (a_h[er] == ec) & (a_h[er] >= 0)
+        # one entry per row: the first stored entry equal to the assigned site
+        h_x[mk + np.flatnonzero(hit)] = 1.0
+        if use_u:
+            h_x[mk + ne + np.flatnonzero(a_h[act] < 0)] = 1.0
+    else:
+        lp = solve_mip(build(open_h.astype(np.float64)), solver="highs", time_limit_s=time_limit_s)
+        h_ok = lp.x is not None and lp.status == "optimal"
+        h_obj = lp.objective if h_ok else float("nan")
+        h_x = lp.x if h_ok else None
+    low = float("-inf")
+    if name != "heuristic" and h_ok:
+        low = median_lagrangian_bound(
+            A[act],
+            w[act],
+            p,
+            fixed=setup.fixed,
+            region=setup.region,
+            need=setup.need,
+            penalty=pen[act] if use_u else None,
+            upper=h_obj,
+            start=(w * d1_h)[act],
+            time_limit_s=safety_cap(time_limit_s),
+            notes=notes,
+        )
+    t_h = time.perf_counter() - t0
+    out = _run(build(None), solver=name, time_limit_s=time_limit_s, start=h_x if h_ok else None)
+    if out is not None and out.status == "infeasible" and not h_ok:
+        raise SitingError(
+            f"p_median: no choice of p = {p} sites can serve all demand within the cost "
+            "matrix (and capacities)",
+            fix="raise p, pass unassigned_cost_s, or add candidates",
+        )
+    use_mip = (
+        out is not None
+        and out.x is not None
+        and (not h_ok or out.objective <= h_obj + 1e-9 * max(1.0, abs(h_obj)))
+    )
+    x = out.x if (use_mip and out is not None) else (h_x if h_ok else None)
+    mip_obj = out.objective if (use_mip and out is not None) else float("nan")
+    objective, bound, status, solver_used, solve_s = _finish(
+        model="p_median",
+        sense=1,
+        outcome=out,
+        mip_objective=mip_obj,
+        heuristic_objective=h_obj,
+        use_mip=use_mip,
+        solver=name,
+    )
+    if out is not None and np.isfinite(low) and status != "infeasible":
+        bound = max(bound, low) if np.isfinite(bound) else low
+        if objective - bound <= MIP_REL_GAP * max(1.0, abs(objective)):
+            status = "optimal"  # proven by the Lagrangian bound
+    spec = Spec.from_setup(
+        "p_median",
+        1,
+        m,
+        setup,
+        p=p,
+        weights=w,
+        cost=C,
+        penalty=pen if use_u else None,
+        capacity=cap_all,
+    )
+
+    def result_of(
+        x: NDArray[np.float64] | None,
+        objective: float,
+        bound: float,
+        status: Status,
+        solver_used: str,
+        solve_s: float,
+    ) -> SitingResult:
+        open_red = x[:mk] > 0.5 if x is not None else open_h
+        open_orig = np.zeros(m, dtype=bool)
+        open_orig[keep[open_red]] = True
+        a_f, d1_f, d2_f = heur.median_state(A, w, pen, open_red)
+        shares: sp.csr_matrix | None = None
+        if cap is None or x is None:
+            assignment = np.where(a_f >= 0, keep[np.maximum(a_f, 0)], -1)
+            served = (a_f >= 0).astype(np.float64)
+        else:
+            z = x[mk : mk + ne]
+            served = np.zeros(n)
+            np.add.at(served, er, z)
+            order = np.lexsort((-z, er))
+            first = order[np.r_[0, np.flatnonzero(np.diff(er[order])) + 1]] if ne else order
+            assignment = np.full(n, -1, dtype=np.int64)
+            assignment[er[first]] = np.where(z[first] > 1e-9, keep[ec[first]], -1)
+            served = np.clip(served, 0.0, 1.0)
+            shares = sp.csr_matrix((z, (er, keep[ec])), shape=(n, m))
+            shares.eliminate_zeros()
+        why: dict[int, float] = {int(keep[j]): 0.0 for j in np.flatnonzero(open_red)}
+        hit = a_f >= 0
+        for j, v in zip(keep[a_f[hit]].tolist(), (w * (d2_f - d1_f))[hit].tolist(), strict=True):
+            why[j] += v
+        return SitingResult(
+            "p_median",
+            np.flatnonzero(open_orig).astype(np.int64),
+            float(objective),
+            bound,
+            _gap(objective, bound),
+            status,
+            solver_used,
+            solve_s,
+            h_obj,
+            served > 1e-9,
+            served,
+            assignment.astype(np.int64),
+            why,
+            t_h,
+            time.perf_counter() - t0,
+            shares,
+        )
+
+    res = result_of(x, objective, bound, status, solver_used, solve_s)
+
+    def heuristic_result() -> SitingResult:
+        return result_of(h_x, h_obj, np.nan, "heuristic", "heuristic", 0.0)
+
+    return settle(spec, res, fallback=heuristic_result if use_mip and h_ok else None, notes=notes)
