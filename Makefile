@@ -1,21 +1,31 @@
 # One command sets everything up and runs the demo; one sets everything up and runs the tests.
-#   make demo    create .venv, install planner, run `planner demo`
-#   make test    create .venv, install planner with test tools, run the whole suite (pytest,
-#                which also runs ruff and mypy)
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV   ?= .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+#   make demo    create .venv, install planner (what the demo needs, no test tools), run
+#                `planner demo`
+#   make test    create .venv, install planner with its test tools, run the whole suite
+#                (pytest, which also runs ruff and mypy)
+PYTHON     ?= $(shell command -v python3.11 || command -v python3)
+VENV       ?= .venv
+BIN        := $(VENV)/bin
+STAMP      := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test install clean bench browser-deps
+.PHONY: demo test install install-test clean bench browser-deps
 
+# planner and its dependencies: all `planner demo` needs
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
+# the test tools on top (pytest, hypothesis, ruff, mypy, spopt, nbclient, ...)
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
+
 install: $(STAMP)
+
+install-test: $(TEST_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/planner demo
@@ -36,7 +46,7 @@ browser-deps:
 	       "(sudo apt-get install chromium fonts-noto-cjk)"; \
 	fi
 
-test: $(STAMP) browser-deps
+test: $(TEST_STAMP) browser-deps
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -236,6 +236,8 @@ def test_closed_and_other_tier_markets_are_not_candidates() -> None:
         ["existing_market", "M1"],
         ["employment_centre", "M4"],
     ]
+    # plain Python strings, as from the other sources (np.str_ shows up in every repr)
+    assert {type(k) for k in c["anchor_kind"]} == {str}
 
 
 def test_sector_candidates_from_places_and_osm_polygons(tmp_path: Path) -> None:

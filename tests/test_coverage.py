@@ -8,6 +8,8 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pytest
+import scipy.sparse as sp
+import shapely
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -159,6 +161,44 @@ def test_gaps_are_connected_uncovered_groups() -> None:
     assert gaps["n_cells"].tolist() == [6, 1]
     assert gaps["demand"].tolist() == [21.0, 15.0]
     assert gaps.geometry.iloc[0].area == pytest.approx(2 * 3 * (102.0**2), rel=0.05)
+
+
+@pytest.mark.parametrize("jitter", [0.0, 3.0])
+def test_gaps_on_a_random_grid_match_connected_components(jitter: float) -> None:
+    # 250 m cells, 30 % of them uncovered at random (diagonal contacts, one-cell holes);
+    # jitter 0 is a raster in the study CRS (the fast tiled union), 3 m is not (the
+    # overlapping union). Either way a gap is a connected group of squares of 1.02 x the
+    # cell side, found here by scipy on the pairs closer than that (Chebyshev distance).
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    from planner.analysis.coverage import Coverage
+
+    rng = np.random.default_rng(3)
+    side, size = 24, 250.0
+    i, j = np.divmod(np.arange(side * side), side)
+    xs = 500_000.0 + i * size + rng.uniform(-jitter, jitter, i.size)
+    ys = 4_000_000.0 + j * size + rng.uniform(-jitter, jitter, i.size)
+    covered = rng.random(i.size) < 0.7
+    demand = rng.integers(1, 100, i.size).astype(float)
+    cells = _points(xs.tolist(), ys.tolist(), demand=demand, station_covered=covered)
+    cells["cell_area_m2"] = size * size
+    gaps = coverage_gaps(Coverage(cells=cells, rules=STATION15, weight="demand"), "station")
+
+    un = np.flatnonzero(~covered)
+    pts = np.column_stack([xs[un], ys[un]])
+    pairs = cKDTree(pts).query_pairs(1.02 * size, p=np.inf, output_type="ndarray")
+    adj = sp.coo_array((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(len(un),) * 2)
+    n, lab = connected_components(adj, directed=False)
+    exp = sorted(zip(np.bincount(lab, weights=demand[un]), np.bincount(lab), strict=True))
+    got = sorted(zip(gaps["demand"], gaps["n_cells"], strict=True))
+    assert len(gaps) == n > 10
+    assert got == exp
+    # and the shapes are the union of the 1.02 x squares
+    h = 0.51 * size
+    ref = shapely.union_all(shapely.box(pts[:, 0] - h, pts[:, 1] - h, pts[:, 0] + h, pts[:, 1] + h))
+    shape = shapely.union_all(np.asarray(gaps.geometry.values))
+    assert shape.symmetric_difference(ref).area < 1e-9 * ref.area
 
 
 def test_open_markets_filters_closed_and_hours() -> None:

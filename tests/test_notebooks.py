@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -11,6 +12,29 @@ from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NAMES = ["01_coverage.ipynb", "02_siting.ipynb", "03_publish.ipynb"]
+
+#: Noise no cell may print: a solver's banner (HiGHS writes one from C++ on its first
+#: model), the siting models' warning about demand rows no candidate covers (the plan
+#: hands them only rows some candidate reaches), and Python warnings of any kind.
+NOISE = {
+    "solver banner": re.compile(r"Running HiGHS|Copyright \(c\)|Welcome to the CBC"),
+    "uncoverable-rows warning": re.compile(r"covered by no allowed candidate"),
+    "Python warning": re.compile(r"\b[A-Z]\w*Warning\b"),
+}
+
+
+def _assert_quiet(nb: nbformat.NotebookNode) -> None:
+    printed = [
+        (i, o.get("name", ""), o.get("text", ""))
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        for o in c.outputs
+        if o.output_type == "stream"
+    ]
+    for what, pattern in NOISE.items():
+        noisy = [f"cell {i} ({name}): {text.strip()[:200]}" for i, name, text in printed
+                 if pattern.search(text)]  # fmt: skip
+        assert not noisy, f"{what} in the notebook's output:\n" + "\n".join(noisy)
 
 
 def test_all_notebooks_listed() -> None:
@@ -37,6 +61,7 @@ def test_notebook_runs(name: str, tmp_path: Path) -> None:
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]  # fmt: skip
     assert not errors
+    _assert_quiet(nb)
     assert seconds < 90, f"{name} took {seconds:.0f} s"
     if name == "03_publish.ipynb":
         out = tmp_path / "maps"

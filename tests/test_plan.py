@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 
 import geopandas as gpd
 import numpy as np
@@ -112,6 +113,29 @@ def test_small_sites_are_pruned() -> None:
     assert plan.tiers["station"].pruned == 1
     direct = coverage(cells, markets, {"walk": _walk()}, rules=RULE)
     assert plan.before.cells["station_covered"].equals(direct.cells["station_covered"])
+
+
+def test_demand_no_candidate_reaches_is_counted_not_warned(caplog) -> None:
+    # Candidates at nodes 4 and 5 reach nodes 3..6 only: of the uncovered demand (nodes 4,
+    # 5, 9, 10: 200 + 10 + 40 + 30), 70 is out of every candidate's reach. The plan
+    # expects that (LSCP covers a share of what candidates reach), so it logs no warning.
+    caplog.set_level(logging.INFO)
+    plan = make_plan(
+        _cells(),
+        _pts([0.0], market_id=["M0"], tier=["station"]),
+        {"walk": _walk()},
+        {"station": _cands([4, 5])},
+        rules=RULE,
+        target_share={"station": 1.0},
+        min_new_demand={"station": 0.0},
+    )
+    tp = plan.tiers["station"]
+    assert tp.uncovered_demand == pytest.approx(280.0)
+    assert tp.coverable_demand == pytest.approx(210.0)
+    assert plan.sites["site_id"].tolist() in (["C4"], ["C5"])
+    assert tp.result.covered.tolist() == [True, True]  # the two coverable rows
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert "station: 70 of 280 uncovered workers are within reach of no candidate" in caplog.text
 
 
 def _units() -> gpd.GeoDataFrame:

@@ -8,6 +8,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from planner.demo import write_demo_inputs
@@ -197,6 +198,52 @@ def test_site_svg_counts_cells(demo) -> None:
     # one rect per cell plus the background
     assert svg.count("<rect ") == n + 1
     assert svg.startswith("<svg") and svg.endswith("</svg>")
+
+
+def test_site_svg_draws_each_cell_where_it_is(demo) -> None:
+    # Map every rect back to metres and match it to the cells around the site, found with
+    # geopandas; the outlined ones must be exactly the cells the plan newly covers.
+    run, _ = demo
+    size, r = 320, 2000.0
+    for site in run.plan.sites.head(4).itertuples():
+        svg = site_svg(run, site.site_id, radius_m=r, size_px=size)
+        k = size / (2 * r)
+        x0, y0 = site.geometry.x - r, site.geometry.y - r
+        c = run.cells.geometry.centroid
+        near = np.flatnonzero(
+            ((c.x > x0) & (c.x < x0 + 2 * r) & (c.y > y0) & (c.y < y0 + 2 * r)).to_numpy()
+        )
+        rects = re.findall(
+            r'<rect x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)" height="[\d.]+" '
+            r'fill="#f03b20" fill-opacity="([\d.]+)"( stroke="#1a9641")?',
+            svg,
+        )
+        assert len(rects) == len(near)
+        cx = np.array([float(a) + float(w) / 2 for a, _, w, _, _ in rects]) / k + x0
+        cy = y0 + (size - np.array([float(b) + float(w) / 2 for _, b, w, _, _ in rects])) / k
+        # rects come in cell order and each lands on its cell: the centre, the corner and
+        # the width are each rounded to 0.1 px, so at most 0.05 + 0.05 + 0.025 px off
+        tol = 0.125 / k + 1e-6
+        assert np.allclose(cx, c.x.to_numpy()[near], rtol=0, atol=tol)
+        assert np.allclose(cy, c.y.to_numpy()[near], rtol=0, atol=tol)
+        col = f"{site.tier}_covered"
+        new = (
+            run.plan.after.cells[col].to_numpy(dtype=bool)
+            & ~run.plan.before.cells[col].to_numpy(dtype=bool)
+        )[near]
+        assert [bool(o) for *_, o in rects] == new.tolist()
+        w = run.cells["demand"].to_numpy()[near]
+        alpha = 0.1 + 0.7 * np.minimum(w / w.max(), 1.0)
+        assert np.allclose([float(a) for *_, a, _ in rects], alpha, rtol=0, atol=0.005 + 1e-9)
+
+
+def test_proposal_maps_equal_site_svg(demo, written) -> None:
+    # the proposal reads the coordinates once for all sites; each map must be the one
+    # site_svg draws on its own
+    run, _ = demo
+    files = written[1].parent / f"{written[1].stem}_files"
+    for sid in run.plan.sites["site_id"]:
+        assert (files / f"{sid}.svg").read_text(encoding="utf-8") == site_svg(run, sid) + "\n"
 
 
 def test_bad_inputs(demo, tmp_path: Path) -> None:

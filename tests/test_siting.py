@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import itertools
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -389,7 +392,12 @@ def test_time_limit_is_never_optimal():
 
 from planner.analysis.siting import _cover_heuristics as cover_heur  # noqa: E402
 from planner.analysis.siting import _set_cover as setcover  # noqa: E402
-from planner.analysis.siting._mip import MipModel, median_lagrangian_bound, solve_mip  # noqa: E402
+from planner.analysis.siting._mip import (  # noqa: E402
+    MipModel,
+    _quiet_stdout,
+    median_lagrangian_bound,
+    solve_mip,
+)
 from planner.analysis.siting._rules import Rules  # noqa: E402
 
 
@@ -543,3 +551,28 @@ def test_siting_modules_stay_small():
     }
     assert len(sizes) >= 5
     assert {k: v for k, v in sizes.items() if v >= 900} == {}
+
+
+def test_quiet_stdout_silences_descriptor_1_in_a_kernel(capfd, monkeypatch) -> None:
+    # In a Jupyter kernel sys.stdout.fileno() is a copy of the original stdout, and
+    # descriptor 1 is the pipe into the cell's output: the solver banner written from C++
+    # to descriptor 1 must not get through.
+    class KernelStream(io.StringIO):
+        def __init__(self, fd: int) -> None:
+            super().__init__()
+            self.fd = fd
+
+        def fileno(self) -> int:
+            return self.fd
+
+    copy = os.dup(1)
+    try:
+        monkeypatch.setattr(sys, "stdout", KernelStream(copy))
+        with _quiet_stdout():
+            os.write(1, b"Running HiGHS 1.x: banner\n")
+        os.write(1, b"after the block\n")
+    finally:
+        os.close(copy)
+    out = capfd.readouterr().out
+    assert "banner" not in out
+    assert "after the block" in out

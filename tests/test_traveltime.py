@@ -595,6 +595,55 @@ def test_isochrone_direction_on_oneway_line() -> None:
     assert to.contains(shapely.Point(60, 0)) and not frm.contains(shapely.Point(60, 0))
 
 
+def _naive_isochrone(g: TravelGraph, origins: list[int], cutoff: float, buffer_m: float):
+    """Every reached directed edge part and every reached node buffered, then unioned.
+
+    Times to the nearest origin come from networkx on the reversed graph (direction "to").
+    """
+    rev = g.to_networkx().reverse()
+    ids = g.node_ids.tolist()
+    t = nx.multi_source_dijkstra_path_length(rev, [ids[o] for o in origins], weight="time_s")
+    parts = []
+    for a, b, w in rev.edges(data="time_s"):
+        ta = t.get(a, INF)
+        if ta > cutoff:
+            continue
+        f = min(max((cutoff - ta) / w, 0.0), 1.0) if w > 0 else 1.0
+        xa, ya, xb, yb = rev.nodes[a]["x"], rev.nodes[a]["y"], rev.nodes[b]["x"], rev.nodes[b]["y"]
+        parts.append(shapely.LineString([(xa, ya), (xa + f * (xb - xa), ya + f * (yb - ya))]))
+    for k, tk in t.items():
+        if tk <= cutoff:
+            parts.append(shapely.Point(rev.nodes[k]["x"], rev.nodes[k]["y"]))
+    return shapely.union_all(shapely.buffer(parts, buffer_m, quad_segs=8))
+
+
+def test_isochrone_equals_the_union_of_every_reached_edge_and_node() -> None:
+    # A street walked both ways is drawn once and a node's disc only where no band holds it
+    # (isochrones' shortcut); the polygon must still be the union of all of them.
+    rng = np.random.default_rng(7)
+    side = 7
+    k = np.arange(side * side).reshape(side, side)
+    pairs = [(a, b) for a, b in zip(k[:, :-1].ravel(), k[:, 1:].ravel(), strict=True)]
+    pairs += [(a, b) for a, b in zip(k[:-1].ravel(), k[1:].ravel(), strict=True)]
+    u, v, t = [], [], []
+    for a, b in pairs:
+        w = float(rng.uniform(40, 160))
+        oneway = rng.random() < 0.2
+        u, v, t = [*u, int(a)], [*v, int(b)], [*t, w]
+        if not oneway:  # the way back may take a little longer or shorter
+            u, v, t = [*u, int(b)], [*v, int(a)], [*t, w * float(rng.uniform(0.8, 1.2))]
+    # plus node 49 on its own: an origin there is a lone disc
+    x = np.append((k % side).ravel() * 100.0 + rng.uniform(-20, 20, side * side), 900.0)
+    y = np.append((k // side).ravel() * 100.0 + rng.uniform(-20, 20, side * side), 900.0)
+    g = TravelGraph.from_edges("walk", np.arange(side * side + 1), x, y, u, v, t, crs="EPSG:32651")
+    for origins, cutoff in (([24], 150.0), ([0, 48, 49], 260.0), ([10, 30, 44], 400.0)):
+        got = isochrones(g, origins, cutoffs_s=[cutoff], buffer_m=25, merge=True)
+        geom = got.geometry.iloc[0]
+        ref = _naive_isochrone(g, origins, cutoff, 25.0)
+        assert geom.area == pytest.approx(ref.area, rel=1e-3)
+        assert geom.symmetric_difference(ref).area < 1e-3 * ref.area
+
+
 def test_isochrone_merge_and_unreachable_origin() -> None:
     g = line_graph()
     merged = isochrones(g, [0, 5], cutoffs_s=[50], buffer_m=10, merge=True)

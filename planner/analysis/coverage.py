@@ -462,15 +462,13 @@ def coverage_gaps(
             pts = np.column_stack([cells.geometry.centroid.x, cells.geometry.centroid.y])
             d, _ = cKDTree(pts).query(pts, k=2)
             cell_size_m = float(np.median(d[:, 1]))
-    half = cell_size_m * 0.51  # a hair over half so neighbouring squares overlap
-    c = un.geometry.centroid
-    boxes = shapely.box(c.x - half, c.y - half, c.x + half, c.y + half)
-    merged = shapely.union_all(boxes)
+    c = shapely.centroid(np.asarray(un.geometry.values))
+    merged = _union_squares(shapely.get_x(c), shapely.get_y(c), cell_size_m)
     parts = np.asarray(shapely.get_parts(merged))
-    tree = shapely.STRtree(parts)
-    which = tree.query(np.asarray(c.values), predicate="within")
+    # each part holds its cells (the tree holds the points, so the parts get prepared)
+    which = shapely.STRtree(c).query(parts, predicate="contains")
     label = np.full(len(un), -1)
-    label[which[0]] = which[1]
+    label[which[1]] = which[0]
     w = un[result.weight].to_numpy(dtype=float)
     demand = np.bincount(label[label >= 0], weights=w[label >= 0], minlength=len(parts))
     n_cells = np.bincount(label[label >= 0], minlength=len(parts))
@@ -480,6 +478,38 @@ def coverage_gaps(
     gaps = gaps[gaps["demand"] > min_demand].sort_values("demand", ascending=False)
     gaps.insert(0, "gap_id", np.arange(1, len(gaps) + 1))
     return gaps.reset_index(drop=True)
+
+
+def _union_squares(x: NDArray[np.float64], y: NDArray[np.float64], size_m: float) -> Any:
+    """Union of squares of side ``1.02 * size_m`` centred on the points.
+
+    A hair over the cell size, so neighbouring squares (diagonal ones too) overlap and
+    join. When the points lie on a regular grid of ``size_m`` (a raster in the study
+    CRS), the squares of exactly ``size_m`` tile it: their coverage union, grown by
+    ``0.01 * size_m`` with mitred corners, is the same polygon (growing by a square
+    distributes over the union) and takes ~0.05 s where the overlapping union takes ~1 s
+    for 18,000 cells. Other point sets take the overlapping union.
+    """
+    half = size_m * 0.51
+    if len(x) == 0:
+        return shapely.Polygon()
+    x0, y0 = float(x.min()), float(y.min())
+    ix, iy = np.rint((x - x0) / size_m), np.rint((y - y0) / size_m)
+    on_grid = (
+        np.abs(x - (x0 + ix * size_m)).max() < 1e-6 * size_m
+        and np.abs(y - (y0 + iy * size_m)).max() < 1e-6 * size_m
+        and len(np.unique(ix * (iy.max() + 1) + iy)) == len(x)
+    )
+    if not on_grid:
+        return shapely.union_all(shapely.box(x - half, y - half, x + half, y + half))
+    # shared edges computed by the same expression, so neighbours share them exactly
+    tiles = shapely.box(
+        x0 + (ix - 0.5) * size_m,
+        y0 + (iy - 0.5) * size_m,
+        x0 + (ix + 0.5) * size_m,
+        y0 + (iy + 0.5) * size_m,
+    )
+    return shapely.buffer(shapely.coverage_union_all(tiles), half - size_m / 2, join_style="mitre")
 
 
 @dataclass(frozen=True)

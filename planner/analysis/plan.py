@@ -59,7 +59,27 @@ TIER_ORDER = ("comprehensive", "sector", "station")
 
 @dataclass
 class TierPlan:
-    """What one tier's siting did."""
+    """What one tier's siting did.
+
+    Attributes
+    ----------
+    tier
+        The tier.
+    model
+        The model, in words (e.g. ``"LSCP target 90% of coverable demand"``).
+    result
+        The :class:`~planner.analysis.siting.SitingResult`. The model saw only the demand
+        the existing markets leave uncovered that some candidate reaches, so its per-row
+        arrays (``covered``, ``served``, ``assignment``) follow those rows.
+    uncovered_demand
+        Demand the existing markets leave uncovered.
+    coverable_demand
+        The part of it some candidate reaches.
+    candidates
+        Candidate sites of the tier.
+    pruned
+        Sites dropped after the model as too small (:data:`planner.settings.MIN_NEW_DEMAND`).
+    """
 
     tier: str
     model: str
@@ -441,17 +461,31 @@ def make_plan(
                 kwargs["min_per_region"] = 1
         cover = (mat.copy().astype(bool)).astype(float)
         cover.data[:] = 1.0
+        # Demand no candidate reaches cannot sway the choice, and LSCP's target is a share
+        # of the rest: the models get the coverable rows only (the tier plan keeps both
+        # totals), so they have no uncoverable rows to warn about.
+        rows = np.flatnonzero(coverable) if coverable.any() else np.arange(len(w))
+        if len(rows) < len(w):
+            log.info(
+                "%s: %.0f of %.0f uncovered workers are within reach of no candidate",
+                tier,
+                float(w.sum() - w[rows].sum()),
+                float(w.sum()),
+            )
+        cover = sp.csr_array(cover)[rows]
+        if "groups" in kwargs:
+            kwargs["groups"] = kwargs["groups"][rows]
         if tier in max_new:
             p = min(int(max_new[tier]), len(cands))
             if tier in capacity:
                 kwargs["capacity"] = np.full(len(cands), float(capacity[tier]))
-            res = siting.mclp(sp.csr_array(cover), w, p, **kwargs)
+            res = siting.mclp(cover, w[rows], p, **kwargs)
             model = f"MCLP p={p}" + (
                 f", capacity {capacity[tier]:,.0f}" if tier in capacity else ""
             )
         else:
             res = siting.lscp(
-                sp.csr_array(cover), weights=w, target=float(targets.get(tier, 1.0)), **kwargs
+                cover, weights=w[rows], target=float(targets.get(tier, 1.0)), **kwargs
             )
             model = f"LSCP target {targets.get(tier, 1.0):.0%} of coverable demand"
             if tier in capacity:

@@ -56,13 +56,30 @@ def _reach_geometry(
     u, v, w, tu = u[e], v[e], w[e], tu[e]
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.where(w > 0, np.clip((cutoff - tu) / w, 0.0, 1.0), 1.0)
-    x1 = x[u] + frac * (x[v] - x[u])
-    y1 = y[u] + frac * (y[v] - y[u])
-    coords = np.stack([np.column_stack([x[u], y[u]]), np.column_stack([x1, y1])], axis=1)
+    # Draw each street once: a street reached end to end is the same line whichever way it
+    # was walked (most streets are two-way, so this halves the bands), and a reached node
+    # needs its own disc only where no band starts or ends at it (a band's round cap holds
+    # the disc). Same union, a quarter of the time: 10 s -> 2.7 s for the demo's map.
+    full = frac >= 1.0
+    n = len(x)
+    pair = np.unique(np.minimum(u[full], v[full]) * n + np.maximum(u[full], v[full]))
+    a, b = pair // n, pair % n
+    part = ~full
+    pu = u[part]
+    px1 = x[pu] + frac[part] * (x[v[part]] - x[pu])
+    py1 = y[pu] + frac[part] * (y[v[part]] - y[pu])
+    starts = np.concatenate([x[a], x[pu]]), np.concatenate([y[a], y[pu]])
+    ends = np.concatenate([x[b], px1]), np.concatenate([y[b], py1])
+    coords = np.stack([np.column_stack(starts), np.column_stack(ends)], axis=1)
     parts: list[NDArray[np.object_]] = []
     if len(coords):
         parts.append(np.asarray(shapely.linestrings(coords)))
+    banded = np.zeros(n, dtype=bool)
+    banded[a] = True
+    banded[b] = True
+    banded[pu] = True  # a band of zero length (reached just at the cutoff) is a disc too
     reached = np.flatnonzero(node_t <= cutoff)
+    reached = reached[~banded[reached]]
     if len(reached):
         parts.append(np.asarray(shapely.points(np.column_stack([x[reached], y[reached]]))))
     if not parts:

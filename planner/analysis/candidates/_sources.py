@@ -174,7 +174,7 @@ def _market_candidates(markets: gpd.GeoDataFrame, tier: str) -> pd.DataFrame:
     kinds = np.where(existing[use], "existing_market", "employment_centre")
     ids = _column(sub, "market_id")
     return _records(
-        list(kinds[ok]),
+        kinds[ok].tolist(),  # plain str, not np.str_ (which shows in every repr)
         [n for n, k in zip(np.asarray(names, dtype=object)[use], ok, strict=True) if k],
         xy[ok],
         source="markets",

@@ -209,20 +209,32 @@ def solve_mip(
 
 @contextlib.contextmanager
 def _quiet_stdout() -> Iterator[None]:
-    """Send the process's C-level standard output to /dev/null for the block."""
+    """Send the process's C-level standard output (file descriptor 1) to /dev/null.
+
+    HiGHS prints its banner from C++ to descriptor 1, whatever Python's ``sys.stdout``
+    is. In a Jupyter kernel ``sys.stdout.fileno()`` is a copy of the kernel's own
+    stdout, while descriptor 1 is the pipe ipykernel forwards into the cell's output, so
+    it is descriptor 1 itself that must be silenced (silencing ``sys.stdout.fileno()``
+    let the banner into every notebook that solved a model).
+    """
+    for stream in (sys.stdout, sys.__stdout__):
+        if stream is not None:
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                stream.flush()
     try:
-        sys.stdout.flush()
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):  # no real file descriptor (e.g. a notebook)
+        saved = os.dup(1)
+    except OSError:  # no descriptor 1 (e.g. pythonw): nothing can be printed anyway
         yield
         return
-    saved = os.dup(fd)
     try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), fd)
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+        finally:
+            os.close(null)
         yield
     finally:
-        os.dup2(saved, fd)
+        os.dup2(saved, 1)
         os.close(saved)
 
 
