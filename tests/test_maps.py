@@ -16,7 +16,7 @@ from planner import settings
 from planner.demo import write_demo_inputs
 from planner.errors import InvalidValueError, PlannerError
 from planner.inputs import load_inputs
-from planner.network import traveltime
+from planner.network import isochrones as iso_module
 from planner.pipeline import run_study
 from planner.publish.maps import _coverage_polygons, _demand_squares, escape, planner_map, save_map
 from planner.run import StudyRun
@@ -189,7 +189,7 @@ def test_coverage_area_per_tier_equals_every_band_union(run: StudyRun, monkeypat
     # every reached directed edge and a disc at every reached node: areas within 0.1 %, and
     # the shapes differ by less than 0.5 % of the area (both outlines simplified by 15 m).
     fast = {t: _coverage_polygons(run, t, True) for t in run.coverage.rules}
-    monkeypatch.setattr(traveltime, "_reach_geometry", _every_band)
+    monkeypatch.setattr(iso_module, "_reach_geometry", _every_band)
     for tier, got in fast.items():
         ref = _coverage_polygons(run, tier, True)
         assert ref.area > 0

@@ -235,3 +235,19 @@ def test_template_study_writes_a_parsable_template(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.output
     assert "[inputs.transit]" in out.read_text("utf-8")
     assert np.all([k in out.read_text("utf-8") for k in ("[plan]", "[network]", "[candidates]")])
+
+
+def test_the_small_demo_runs_end_to_end(tmp_path: Path) -> None:
+    # write_demo_inputs' docstring example (scale=0.05) then run_study used to crash
+    from planner.demo import write_demo_inputs
+    from planner.pipeline import run_study
+
+    files = write_demo_inputs(tmp_path, scale=0.05)
+    run = run_study(load_inputs(load_study(files.study)))
+    # the people the run counts are the people the generator wrote into the raster
+    assert float(run.cells["population"].sum()) == pytest.approx(
+        files.summary.population_total, rel=1e-6
+    )
+    assert len(repr(run)) < 300 and "StudyRun" in repr(run)
+    html = run._repr_html_()
+    assert html.startswith("<table>") and "示范县" in html

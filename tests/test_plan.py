@@ -214,3 +214,34 @@ def test_nearest_existing_market_uses_the_fastest_mode() -> None:
     # C9 is 9 km from M0: 90 min on foot (beyond the hour), 36 min by e-bike (240 s/km)
     assert plan.sites["nearest_market"].tolist() == ["M0"]
     assert plan.sites["nearest_market_min"].tolist() == [pytest.approx(36.0)]
+
+
+def test_sector_candidate_without_a_sector_serves_every_sector() -> None:
+    # An existing market's site is a sector candidate with no sector (NA): it used to crash
+    # the plan ("boolean value of NA is ambiguous"); it may serve every sector's demand.
+    import pandas as pd
+
+    cells = _cells()
+    places = _pts([4000.0, 9000.0], demand=[300.0, 200.0], sector=["construction", "commerce"])
+    cands = _pts(
+        [4000.0, 9000.0],
+        candidate_id=["S-any", "S-con"],
+        anchor_kind=["existing_market", "industrial_park"],
+        anchor_name=["旧市场", "园区"],
+        sector=pd.array([pd.NA, "construction"], dtype="string"),
+    )
+    rule = {"sector": TierRule("sector", 10.0, ("walk",))}
+    plan = make_plan(
+        cells,
+        _pts([], market_id=[], tier=[]),
+        {"walk": _walk()},
+        {"sector": cands},
+        places=places,
+        rules=rule,
+        min_new_demand={"sector": 0.0},
+    )
+    # the commerce place at 9 km is 5 km from S-any and has no commerce candidate near it;
+    # the construction place at 4 km is reached by S-any (same node, sector NA): by hand
+    # the fewest sites covering all coverable sector demand (300) is {S-any}.
+    assert plan.sites["site_id"].tolist() == ["S-any"]
+    assert plan.sites["new_demand"].tolist() == [300.0]

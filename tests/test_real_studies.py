@@ -103,6 +103,8 @@ def test_yantai_two_districts_with_bus_tables_and_no_roads(
     # the development zones of Yantai without a polygon are named, with the fix
     assert any("烟台高新技术产业开发区" in n and "add_to" in n for n in s["notes"])
     assert "[2/5] networks" in str(s["_output"]) and "[5/5] published" in str(s["_output"])
+    proposal = (tmp_path / "output" / "proposal" / "proposal.md").read_text(encoding="utf-8")
+    assert "人口按公交站点密度分布" in proposal  # the proposal says how people were placed
 
 
 def test_yantai_with_the_high_tech_zone_added_to_laishan(tmp_path: Path, shared_data: Path) -> None:

@@ -440,11 +440,10 @@ def make_plan(
         mat, by_mode = _matrix_for(sub, cands, graphs, rule, fallback)
         if tier == "sector" and "sector" in cands and "sector" in sub:
             # a candidate without a sector (an existing market's site) serves every sector
-            d_sec = sub["sector"].astype(object).to_numpy()
-            c_sec = cands["sector"].astype(object).to_numpy()
+            d_sec = sub["sector"].astype("string").fillna("").to_numpy(dtype=str)
+            c_sec = cands["sector"].astype("string").fillna("").to_numpy(dtype=str)
             coo = mat.tocoo()
-            c_any = pd.isna(c_sec)
-            keep = c_any[coo.col] | (d_sec[coo.row] == c_sec[coo.col])
+            keep = (c_sec[coo.col] == "") | (d_sec[coo.row] == c_sec[coo.col])
             mat = sp.csr_array((coo.data[keep], (coo.row[keep], coo.col[keep])), shape=mat.shape)
         w = sub[w_col].to_numpy(dtype=float)
         coverable = np.diff(mat.indptr) > 0

@@ -438,14 +438,29 @@ def _file_date(path: Path) -> str:
 
 def _assumptions(run: StudyRun) -> dict[str, Any]:
     rules = run.coverage.rules
+    given = run.inputs.study.tiers
+
+    def target(t: str) -> str:
+        spec = given.get(t)
+        if spec is not None and spec.max_new:
+            return f"≤ {spec.max_new} 处 sites"
+        share = spec.target_share if spec is not None and spec.target_share else None
+        return _pct(share or settings.PLAN_TARGET_SHARE.get(t, float("nan")))
+
+    def min_new(t: str) -> str:
+        spec = given.get(t)
+        if spec is not None and spec.min_new_demand is not None:
+            return _num(spec.min_new_demand)
+        return _num(settings.MIN_NEW_DEMAND.get(t, float("nan")))
+
     tier_rows = [
         [
             f"{TIER_LABELS.get(t, t)} ({t})",
             _num(r.threshold_min),
             "、".join(f"{MODE_LABELS.get(m, m)} ({m})" for m in r.modes),
             _num(r.rural_radius_m) if r.rural_radius_m else "—",
-            _pct(settings.PLAN_TARGET_SHARE.get(t, float("nan"))),
-            _num(settings.MIN_NEW_DEMAND.get(t, float("nan"))),
+            target(t),
+            min_new(t),
         ]
         for t, r in rules.items()
     ]
@@ -457,8 +472,9 @@ def _assumptions(run: StudyRun) -> dict[str, Any]:
         ["默认发车间隔 default headway", f"{settings.DEFAULT_HEADWAY_MIN:g} 分钟"],
         [
             "公交服务时段 transit window",
-            f"{run.date.isoformat()} {'–'.join(settings.TRANSIT_WINDOW)}",
+            f"{run.date.isoformat()} {'–'.join(run.inputs.study.network.window)}",
         ],
+        ["人口分布方法 how people were placed", run.inputs.demand_spread or "人口格网 grid"],
         [
             "灵活就业参与率 participation rate",
             "、".join(_pct(x) for x in rates)
@@ -492,6 +508,7 @@ def _assumptions(run: StudyRun) -> dict[str, Any]:
             ["数据 input", "文件 file", "坐标系 coords", "文件日期 file date"], sources
         ),
         "notes": list(run.notes),
+        "warnings": list(run.warnings),
         "models": [
             f"{TIER_LABELS.get(t, t)}: {tp.model}; {getattr(tp.result, 'status', '')} "
             f"({getattr(tp.result, 'solver', '')})"
@@ -507,6 +524,7 @@ def _context(run: StudyRun, units: gpd.GeoDataFrame | None) -> dict[str, Any]:
         "name": run.inputs.area.name or run.inputs.study.name,
         "date": run.date.isoformat(),
         "n_sites": len(run.plan.sites),
+        "warnings": list(run.warnings),
         "summary": _summary_table(run),
         "areas": _area_table(run, u),
         "groups": _group_table(run, groups),
