@@ -152,3 +152,23 @@ def test_yantai_tables_build_a_working_bus_layer(shared_data: Path) -> None:
         assert reached.sum() == len(ref)
         for i in np.flatnonzero(reached)[:2000]:
             assert got[i] == pytest.approx(ref[g.node_ids[i]], abs=1e-6)
+
+
+def test_a_stop_beside_a_long_street_joins_both_ends_of_it() -> None:
+    # A stop 50 m from a 2 km street, 600 m from the nearest junction: it used to be left
+    # out (only junctions within 500 m counted); it walks across and along the street.
+    from planner.network.graph import TravelGraph
+    from planner.network.transit import _stop_access
+
+    ms = 1.25
+    walk = TravelGraph.from_edges(
+        "walk", [10, 11], [0.0, 2000.0], [0.0, 0.0], [0, 1], [1, 0], [1600.0, 1600.0], crs=32651
+    )
+    acc = _stop_access(
+        walk, np.array([600.0, 2000.0, 600.0]), np.array([50.0, 0.0, 900.0]), 500.0, ms
+    )
+    assert acc.a.tolist()[:2] == [0, 1] and acc.b.tolist()[:2] == [1, 1]
+    assert acc.leg_a[0] == pytest.approx(50 / ms + 0.3 * 1600)  # across, then 600 m back
+    assert acc.leg_b[0] == pytest.approx(50 / ms + 0.7 * 1600)  # across, then 1,400 m on
+    assert acc.leg_a[1] == 0.0  # on the junction itself
+    assert acc.a[2] == -1  # 900 m from the street: left out

@@ -181,6 +181,51 @@ class TravelGraph:
         return g
 
     @classmethod
+    def from_osmnx(
+        cls,
+        graph: nx.Graph,
+        *,
+        mode: str,
+        crs: Any = None,
+        keep_largest: bool = True,
+    ) -> TravelGraph:
+        """From an osmnx street graph, with planner's access rules and speeds for ``mode``.
+
+        The graph's edges become planner's street edges (``highway``, ``oneway``,
+        ``maxspeed``, access tags, ``length`` in metres) and go through the same rules as an
+        OSM extract (:func:`planner.network.streets.build_mode_graph`): walk, e-bike or
+        drive access, oneway, speeds from :mod:`planner.settings`. List-valued tags (osmnx
+        keeps a simplified edge's ``highway`` as ``["primary", "secondary"]``) take the
+        fastest class. Times come from ``length`` — a geographic CRS is fine for that, but
+        node coordinates are projected: to ``crs``, or the graph's own CRS when it is
+        projected, else the UTM zone of the nodes.
+
+        Parameters
+        ----------
+        graph
+            An osmnx ``MultiDiGraph`` (``G.graph["crs"]`` set, nodes with ``x``/``y``,
+            edges with ``length``).
+        mode
+            ``"walk"``, ``"ebike"`` or ``"drive"``.
+        crs
+            Projected CRS of the result (e.g. a study's ``area.crs``).
+
+        Raises
+        ------
+        CRSError
+            The graph has no ``crs``, its coordinates do not fit it (degrees labelled as a
+            projected CRS), or ``crs`` is geographic.
+        InvalidValueError
+            An edge without ``length``.
+        """
+        from planner.network._osmnx import osmnx_streets
+
+        streets, nodes = osmnx_streets(graph, crs=crs)
+        from planner.network.streets import build_mode_graph
+
+        return build_mode_graph(streets, nodes, mode, keep_largest=keep_largest)
+
+    @classmethod
     def from_networkx(
         cls,
         graph: nx.Graph,

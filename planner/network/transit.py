@@ -4,9 +4,9 @@ Nodes of the combined graph, in this order:
 
 1. the walk graph's nodes (same positions, so points snapped to the walk graph keep
    their positions in the bus graph);
-2. one *stop* node per bus stop served in the window, joined to its nearest walk node by
-   a walking link both ways (a stop farther than ``max_access_m`` from the street network
-   is left out and counted);
+2. one *stop* node per bus stop served in the window, joined to both ends of its nearest
+   walk-graph street segment (across to the street at walking speed, then along it); a
+   stop farther than ``max_access_m`` from every street is left out and counted;
 3. one *ride* node per (pattern, stop index): riding along a pattern.
 
 Edges: stop → ride = boarding, weighted by the mean wait, half the pattern's mean
@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import shapely
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
@@ -137,6 +138,74 @@ def _run_times(
     return out, ("timetable" if used_timetable else "distance at bus speed")
 
 
+@dataclass(frozen=True)
+class _Access:
+    """Where each stop joins the walk graph: the two ends of its nearest street segment."""
+
+    a: NDArray[np.int64]
+    b: NDArray[np.int64]
+    leg_a: NDArray[np.float64]
+    leg_b: NDArray[np.float64]
+
+    @property
+    def reachable(self) -> NDArray[np.bool_]:
+        return self.a >= 0
+
+
+def _stop_access(
+    walk: TravelGraph,
+    sx: NDArray[np.float64],
+    sy: NDArray[np.float64],
+    max_access_m: float,
+    walk_ms: float,
+) -> _Access:
+    """Join each stop to the nearest walk *segment* within ``max_access_m``.
+
+    A stop on a long street is usually far from a junction but a few metres from the
+    street: it joins both ends of the nearest segment, walking across to it and along it
+    (the segment's time split at the foot of the perpendicular). Stops beyond
+    ``max_access_m`` of every segment are not joined (``a = -1``).
+    """
+    n = len(sx)
+    a = np.full(n, -1, dtype=np.int64)
+    b = np.full(n, -1, dtype=np.int64)
+    leg_a = np.full(n, np.inf)
+    leg_b = np.full(n, np.inf)
+    if n == 0 or walk.n_nodes == 0:
+        return _Access(a, b, leg_a, leg_b)
+    # the nearest node (a node may have no street of its own to reach it by)
+    d_node, near = cKDTree(np.column_stack([walk.x, walk.y])).query(
+        np.column_stack([sx, sy]), distance_upper_bound=max_access_m
+    )
+    on_node = np.isfinite(d_node)
+    a[on_node] = b[on_node] = near[on_node]
+    leg_a[on_node] = leg_b[on_node] = d_node[on_node] / walk_ms
+    u, v, t = walk.edges()
+    if len(u) == 0:
+        return _Access(a, b, leg_a, leg_b)
+    key = np.minimum(u, v) * walk.n_nodes + np.maximum(u, v)
+    _, first = np.unique(key, return_index=True)
+    u, v, t = u[first], v[first], t[first]
+    seg = shapely.linestrings(
+        np.stack(
+            [np.column_stack([walk.x[u], walk.y[u]]), np.column_stack([walk.x[v], walk.y[v]])],
+            axis=1,
+        )
+    )
+    pts = shapely.points(sx, sy)
+    tree = shapely.STRtree(seg)
+    (pi, si), dist = tree.query_nearest(
+        pts, max_distance=max_access_m, return_distance=True, all_matches=False
+    )
+    closer = dist < np.where(on_node[pi], d_node[pi], np.inf)
+    pi, si, dist = pi[closer], si[closer], dist[closer]
+    frac = shapely.line_locate_point(seg[si], pts[pi], normalized=True)
+    a[pi], b[pi] = u[si], v[si]
+    leg_a[pi] = dist / walk_ms + frac * t[si]
+    leg_b[pi] = dist / walk_ms + (1.0 - frac) * t[si]
+    return _Access(a, b, leg_a, leg_b)
+
+
 def build_bus_graph(
     feed: TransitFeed,
     walk: TravelGraph | None = None,
@@ -194,10 +263,8 @@ def build_bus_graph(
         us.append(wu)
         vs.append(wv)
         ts.append(wt)
-        d, near = cKDTree(np.column_stack([walk.x, walk.y])).query(
-            np.column_stack([sx, sy]), distance_upper_bound=max_access_m
-        )
-        reachable = np.isfinite(d)
+        access = _stop_access(walk, sx, sy, max_access_m, walk_speed_kmh / 3.6)
+        reachable = access.reachable
     else:
         n_walk = 0
         reachable = np.ones(len(served), dtype=bool)
@@ -213,11 +280,11 @@ def build_bus_graph(
     kx, ky = sx[reachable], sy[reachable]
     kpos = np.arange(n_walk, n_walk + len(kept), dtype=np.int64)
     if walk is not None:
-        knear = near[reachable].astype(np.int64)
-        leg = d[reachable] / walk_ms
-        us += [kpos, knear]
-        vs += [knear, kpos]
-        ts += [leg, leg]
+        for joined, leg in ((access.a, access.leg_a), (access.b, access.leg_b)):
+            node = joined[reachable]
+            us += [kpos, node]
+            vs += [node, kpos]
+            ts += [leg[reachable], leg[reachable]]
     else:
         pairs = cKDTree(np.column_stack([kx, ky])).query_pairs(transfer_m, output_type="ndarray")
         if len(pairs):

@@ -60,6 +60,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from scipy.sparse.csgraph import dijkstra
@@ -151,6 +152,32 @@ class TravelTimes:
         rows, cols, vals = self.pairs()
         out[rows, cols] = vals
         return out
+
+    def to_frame(
+        self, source_ids: ArrayLike | None = None, target_ids: ArrayLike | None = None
+    ) -> pd.DataFrame:
+        """The reachable pairs as a long table: ``source``, ``target``, ``time_s``.
+
+        ``source_ids``/``target_ids`` label the rows and columns (e.g. cell ids, market ids;
+        default their positions). Pairs beyond the cutoff are absent, as in the matrix.
+
+        Examples
+        --------
+        >>> m = sp.csr_array(([0.0, 90.0], ([0, 1], [1, 0])), shape=(2, 2))
+        >>> z = np.zeros(2)
+        >>> t = TravelTimes(m, 120.0, np.arange(2), np.arange(2), z, z, "scipy", 0.0)
+        >>> t.to_frame(["a", "b"], ["M1", "M2"]).values.tolist()
+        [['a', 'M2', 0.0], ['b', 'M1', 90.0]]
+        """
+        rows, cols, vals = self.pairs()
+        src = np.arange(self.shape[0]) if source_ids is None else np.asarray(source_ids)
+        tgt = np.arange(self.shape[1]) if target_ids is None else np.asarray(target_ids)
+        if len(src) != self.shape[0] or len(tgt) != self.shape[1]:
+            raise InvalidValueError(
+                f"{len(src)} source and {len(tgt)} target ids for a {self.shape} matrix",
+                fix="give one id per row and per column",
+            )
+        return pd.DataFrame({"source": src[rows], "target": tgt[cols], "time_s": vals})
 
 
 # --------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def _download_pbf(place: str, *, cache_dir: str | PathLike[str], network_type: s
     except ImportError as exc:
         raise DependencyError(
             "downloading OpenStreetMap data needs the optional package osmnx",
-            fix="pip install planner[download]",
+            fix="pip install osmnx (a dependency of planner: reinstall planner)",
         ) from exc
     folder = Path(cache_dir)
     folder.mkdir(parents=True, exist_ok=True)

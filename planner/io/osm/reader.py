@@ -513,7 +513,7 @@ def read_osm_download(
     """Download a place's streets, places and bus routes from OSM (via osmnx) and read them.
 
     The place is geocoded with Nominatim and its polygon queried on Overpass through
-    osmnx (needs ``pip install planner[download]``). The answers are cached by osmnx in
+    osmnx (a dependency of planner). The answers are cached by osmnx in
     ``cache_dir/http`` and written once as ``cache_dir/osm-<hash>.osm.pbf``, which later
     calls read directly (delete it to download again). The file is then read by
     :func:`read_osm`, so downloaded and file data give the same columns.
