@@ -164,19 +164,39 @@ def run(
         Path | None, typer.Option(help="Output folder (default: [outputs] dir of the study).")
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    scenarios: Annotated[
+        bool, typer.Option("--scenarios", help="Also run every [scenarios.NAME] and compare.")
+    ] = False,
 ) -> None:
     """Run a study end to end and publish it: summary.json, maps, proposal, public site."""
-    from planner.pipeline import check_output_dir, plan_study, publish_run
+    from planner.pipeline import check_output_dir, plan_study, publish_run, run_scenarios
 
     t_all = time.perf_counter()
     inputs = _load(study_file, progress)
     study = inputs.study
     out_dir = _guard(lambda: check_output_dir(out or study.output_dir, inputs=study.files))
-    prep = _prepare(inputs, progress)
-    result = _guard(lambda: plan_study(prep, progress=progress, report=_report))
+    runs = None
+    if scenarios:
+        if not study.scenarios:
+            typer.secho(
+                "error: --scenarios but the study file has no [scenarios.NAME] section. Fix: add"
+                " one, e.g. [scenarios.longer_walks] with [scenarios.longer_walks.tiers.station]"
+                " threshold_min = 20",
+                fg="red",
+                err=True,
+            )
+            raise typer.Exit(code=2)
+        runs, cache = _guard(lambda: run_scenarios(inputs, progress=progress, report=_report))
+        result = runs["base"]
+        typer.echo(f"  {len(runs)} runs shared the networks; {cache.searches} searches in all")
+    else:
+        prep = _prepare(inputs, progress)
+        result = _guard(lambda: plan_study(prep, progress=progress, report=_report))
     _print_run(result)
+    if runs is not None:
+        _print_scenarios(runs)
     t0 = time.perf_counter()
-    written = _guard(lambda: publish_run(result, out_dir, progress=progress))
+    written = _guard(lambda: publish_run(result, out_dir, progress=progress, scenarios=runs))
     typer.echo(f"[5/5] published ({time.perf_counter() - t0:.1f} s):")
     for label, path in written.items():
         typer.echo(f"  {label:<22}{path}")
@@ -233,11 +253,35 @@ def _print_run(run: StudyRun) -> None:
             f"  {tier}: {tp.model}; {res.status} ({res.solver}{gap}); "
             f"{len(res.selected)} chosen, {tp.pruned} dropped as too small"
         )
+    if run.moments:
+        typer.echo("  coverage at the hour (after the plan; markets only while open):")
+        for mc in run.moments:
+            shares = ", ".join(f"{t} {a:.0%}" for t, (_, a) in mc.shares().items())
+            typer.echo(f"    {mc.moment.label}: {shares}")
+    for tier, c in run.curves.items():
+        if c.knee is not None:
+            typer.echo(f"  {tier}: {c.chosen} new site(s) chosen; past {c.knee}, each buys less")
+    if run.dawn is not None and len(run.dawn):
+        typer.echo(f"  {len(run.dawn)} existing market(s) closed at dawn (see summary.json)")
     if len(run.plan.sites):
         for reason in run.plan.sites["reason"].head(12):
             typer.echo(f"  - {reason}")
         if len(run.plan.sites) > 12:
             typer.echo(f"  … and {len(run.plan.sites) - 12} more sites")
+
+
+def _print_scenarios(runs: dict[str, StudyRun]) -> None:
+    from planner.publish.scenarios import scenario_table
+
+    t = scenario_table(runs)
+    typer.echo(f"  {'scenario':<16}{'tier':<14}{'after':>8}{'new':>5}{'workers/site':>14}")
+    for r in t.to_dict("records"):
+        wps = float(r["workers_per_site"])
+        per = f"{wps:,.0f}" if wps == wps else ""
+        typer.echo(
+            f"  {r['scenario']!s:<16}{r['tier']!s:<14}{float(r['share_after']):>8.1%}"
+            f"{int(r['new_sites']):>5d}{per:>14}"
+        )
 
 
 @app.command()

@@ -23,7 +23,8 @@ import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -34,18 +35,30 @@ import pandas as pd
 
 from planner import settings
 from planner.analysis.candidates import candidate_sites
+from planner.analysis.capacity import market_load, site_load
 from planner.analysis.coverage import TierRule, coverage, default_rules, open_markets
+from planner.analysis.curve import tier_curve
 from planner.analysis.demand import sector_demand, worker_demand
-from planner.analysis.plan import make_plan
+from planner.analysis.equity import floors_met, group_shares
+from planner.analysis.moments import (
+    MomentCoverage,
+    coverage_at,
+    dawn_flags,
+    moments_of,
+    proposed_markets,
+)
+from planner.analysis.plan import Plan, make_plan
 from planner.errors import OutputError, PlannerError
-from planner.inputs import StudyInputs, collect_warnings
+from planner.inputs import StudyInputs, collect_warnings, load_inputs
 from planner.io.transit import TransitFeed
 from planner.network.access import straight_line_graph
+from planner.network.cache import SearchCache, use_cache
 from planner.network.graph import TravelGraph
 from planner.network.snapping import snap_points
 from planner.network.streets import build_mode_graphs
 from planner.network.transit import BusLayer, build_bus_graph
 from planner.run import PreparedStudy, StudyRun
+from planner.study import Study
 
 __all__ = [
     "build_networks",
@@ -55,6 +68,7 @@ __all__ = [
     "prepare_study",
     "publish_run",
     "resolve_rules",
+    "run_scenarios",
     "run_study",
 ]
 
@@ -224,6 +238,7 @@ def prepare_study(
     window: tuple[str, str] | None = None,
     progress: bool = False,
     report: Report | None = None,
+    graphs: dict[str, TravelGraph | BusLayer] | None = None,
 ) -> PreparedStudy:
     """Everything up to the solve: networks, demand, tier rules, coverage, candidates.
 
@@ -240,6 +255,8 @@ def prepare_study(
         Show progress bars.
     report
         Called with a line per finished stage (the command line prints it).
+    graphs
+        Networks already built for the same inputs, date and window (scenarios share them).
     """
     study = inputs.study
     say = report or (lambda _stage, _line: None)
@@ -256,8 +273,9 @@ def prepare_study(
         date = date or study.network.date or default_service_date(inputs.transit)
         window = window or study.network.window
         t0 = time.perf_counter()
-        graphs, net_notes = build_networks(inputs, date=date, window=window, progress=progress)
-        notes += net_notes
+        if graphs is None:
+            graphs, net_notes = build_networks(inputs, date=date, window=window, progress=progress)
+            notes += net_notes
         say("networks", f"networks: {', '.join(graphs) or 'none (straight lines)'} ({_since(t0)})")
 
         t0 = time.perf_counter()
@@ -406,8 +424,6 @@ def run_study(
         Progress bars; a callback for a line per stage.
     """
     if priority_weights is not None:
-        from dataclasses import replace
-
         study = replace(
             inputs.study, demand=replace(inputs.study.demand, priority_weights=priority_weights)
         )
@@ -417,9 +433,14 @@ def run_study(
 
 
 def plan_study(
-    prep: PreparedStudy, *, progress: bool = False, report: Report | None = None
+    prep: PreparedStudy,
+    *,
+    progress: bool = False,
+    report: Report | None = None,
+    curves: bool = True,
 ) -> StudyRun:
-    """Site the three tiers on a prepared study (:func:`prepare_study`)."""
+    """Site the three tiers on a prepared study (:func:`prepare_study`), then answer the
+    bureau's questions (:func:`answer_questions`; ``curves=False`` skips the curves)."""
     study = prep.inputs.study
     tiers = study.tiers
     notes = list(prep.notes)
@@ -449,6 +470,11 @@ def plan_study(
         )
     if report is not None:
         report("plan", f"plan: {len(plan.sites)} new site(s) ({_since(t0)})")
+    t0 = time.perf_counter()
+    with collect_warnings(notes):
+        answers = answer_questions(prep, plan, curves=curves)
+    if report is not None:
+        report("plan", f"coverage at {len(answers['moments'])} moment(s), curves ({_since(t0)})")
     return StudyRun(
         inputs=prep.inputs,
         graphs=prep.graphs,
@@ -460,7 +486,60 @@ def plan_study(
         plan=plan,
         notes=notes,
         warnings=list(prep.warnings),
+        **answers,
     )
+
+
+def answer_questions(prep: PreparedStudy, plan: Plan, *, curves: bool = True) -> dict[str, Any]:
+    """The questions a bureau asks of a plan (issue: coverage at dawn, what each site buys,
+    capacity, equity), as :class:`~planner.run.StudyRun` fields.
+
+    - ``moments``: coverage at each of the study's moments, before and after the plan (new
+      sites open at :data:`~planner.settings.PROPOSED_HOURS`);
+    - ``dawn``: existing markets closed at dawn, and what opening two hours earlier buys;
+    - ``curves``: per tier, covered demand by number of new sites (skipped with
+      ``curves=False``);
+    - ``capacity``/``site_capacity``: expected daily attendance against capacity;
+    - ``equity``/``floors``: priority groups' coverage and the study's floors.
+    """
+    study = prep.inputs.study
+    feed = prep.inputs.transit
+    moments = moments_of(study.network.moments)
+    after_markets = pd.concat([prep.markets, proposed_markets(plan.sites)], ignore_index=True)
+    after_markets = gpd.GeoDataFrame(after_markets, geometry="geometry", crs=prep.markets.crs)
+    at: list[MomentCoverage] = []
+    for m in moments:
+        when = m.on(prep.date)
+        before, after = (
+            coverage_at(
+                prep.cells, mk, prep.graphs, when, feed=feed, rules=prep.rules,
+                fallback=prep.fallback,
+            )
+            for mk in (prep.markets, after_markets)
+        )  # fmt: skip
+        at.append(MomentCoverage(m, when, before, after))
+    dawn = dawn_flags(
+        prep.cells,
+        prep.markets,
+        prep.graphs,
+        {mc.moment: mc.before for mc in at},
+        prep.date,
+        feed=feed,
+        rules=prep.rules,
+        fallback=prep.fallback,
+    )
+    groups = list(prep.cells.attrs.get("groups", []))
+    capacity = {t: s.capacity for t, s in study.tiers.items() if s.capacity}
+    floors = {t: dict(s.floors) for t, s in study.tiers.items() if s.floors}
+    return {
+        "moments": at,
+        "dawn": dawn,
+        "curves": {t: c for t, tp in plan.tiers.items() if (c := tier_curve(tp))} if curves else {},
+        "capacity": market_load(prep.coverage, prep.markets),
+        "site_capacity": site_load(plan.sites, capacity),
+        "equity": group_shares(plan, groups),
+        "floors": floors_met(plan, floors, groups),
+    }
 
 
 def check_output_dir(path: PathArg, *, inputs: list[Path] | None = None) -> Path:
@@ -503,14 +582,19 @@ def check_output_dir(path: PathArg, *, inputs: list[Path] | None = None) -> Path
 
 
 def publish_run(
-    run: StudyRun, out_dir: PathArg | None = None, *, progress: bool = False
+    run: StudyRun,
+    out_dir: PathArg | None = None,
+    *,
+    progress: bool = False,
+    scenarios: Mapping[str, StudyRun] | None = None,
 ) -> dict[str, Path]:
     """Write what a run publishes under ``out_dir`` (default: the study's output folder).
 
     ``summary.json`` (the run's figures, :mod:`planner.publish.summary`), the public map
     and directory (``public/``), the directory exports and job-to-applicant ratio tables
     (``data/``), the planner's map and the siting proposal. Returns what was written, by
-    label.
+    label. With ``scenarios`` (from :func:`run_scenarios`), also the comparison
+    (:mod:`planner.publish.scenarios`) and ``summary.json``'s ``scenarios``.
     """
     from planner.publish import maps, proposals
     from planner.publish.directory import export_directory
@@ -520,7 +604,16 @@ def publish_run(
     study = run.inputs.study
     out = check_output_dir(out_dir if out_dir is not None else study.output_dir, inputs=study.files)
     inputs = study.files
-    written: dict[str, Path] = {"summary": write_summary(run, out / "summary.json", inputs=inputs)}
+    extra = {}
+    if scenarios:
+        from planner.publish.scenarios import scenario_summary, write_scenarios
+
+        extra["scenarios"] = scenario_summary(scenarios)
+    written: dict[str, Path] = {
+        "summary": write_summary(run, out / "summary.json", inputs=inputs, extra=extra)
+    }
+    if scenarios:
+        written.update(write_scenarios(scenarios, out, inputs=inputs))
     markets = run.inputs.markets
     if markets is not None and len(markets):
         written["public map"] = build_public_site(
@@ -543,3 +636,66 @@ def publish_run(
     for p in proposals.write_proposal(run, out / "proposal"):
         written[f"proposal ({p.suffix[1:]})"] = p
     return written
+
+
+def _same_network(a: Study, b: Study) -> bool:
+    """Whether two studies build the same networks (same area, inputs, day and window)."""
+    return (
+        a.area == b.area
+        and dict(a.inputs) == dict(b.inputs)
+        and a.network.date == b.network.date
+        and a.network.window == b.network.window
+        and a.projection == b.projection
+    )
+
+
+def _longest_cutoffs(studies: list[Study]) -> dict[str, float]:
+    """Per mode, the longest threshold (seconds) any of the studies' tiers asks for."""
+    out: dict[str, float] = {}
+    for st in studies:
+        rules = default_rules()
+        for tier, spec in st.tiers.items():
+            r = rules[tier]
+            rules[tier] = TierRule(
+                tier, spec.threshold_min or r.threshold_min, spec.modes or r.modes
+            )
+        for r in rules.values():
+            for m in r.modes:
+                out[m] = max(out.get(m, 0.0), r.threshold_s)
+    return out
+
+
+def run_scenarios(
+    inputs: StudyInputs,
+    *,
+    progress: bool = False,
+    report: Report | None = None,
+) -> tuple[dict[str, StudyRun], SearchCache]:
+    """The study and each of its ``[scenarios.NAME]``, sharing networks and searches.
+
+    A scenario with the same inputs, day and window as the study reuses its networks; every
+    run answers its travel-time searches from one :class:`~planner.network.cache.SearchCache`
+    whose cutoffs are the longest any scenario asks for, so a scenario that changes only a
+    threshold or a target runs no new search. Returns the runs by name (the study's as
+    ``"base"``) and the cache (its ``searches`` counts the searches run).
+    """
+    study = inputs.study
+    runs: dict[str, StudyRun] = {}
+    cache = SearchCache(cutoff_floor_s=_longest_cutoffs([study, *study.scenarios.values()]))
+    with use_cache(cache):
+        base = prepare_study(inputs, progress=progress, report=report)
+        runs["base"] = plan_study(base, progress=progress, report=report)
+        for name, st in study.scenarios.items():
+            t0 = time.perf_counter()
+            if _same_network(st, study):
+                sub = replace(inputs, study=st)
+                prep = prepare_study(sub, progress=progress, graphs=base.graphs)
+            else:
+                prep = prepare_study(load_inputs(st, progress=progress), progress=progress)
+            runs[name] = plan_study(prep, progress=progress, curves=False)
+            if report is not None:
+                report(
+                    "plan",
+                    f"scenario {name}: {len(runs[name].plan.sites)} new site(s) ({_since(t0)})",
+                )
+    return runs, cache

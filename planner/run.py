@@ -16,8 +16,11 @@ from planner._repr import html_table, one_line
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
     from planner.analysis.coverage import Coverage, TierRule
+    from planner.analysis.curve import SiteCurve
+    from planner.analysis.moments import MomentCoverage
     from planner.analysis.plan import Plan
     from planner.inputs import StudyInputs
     from planner.network.graph import TravelGraph
@@ -116,6 +119,19 @@ class StudyRun:
         What the run left out or estimated, for the user to read.
     warnings
         Problems the user must see before trusting the results (a partial road network).
+    moments
+        Coverage at each moment of the study (``[network] moments``), before and after.
+    dawn
+        Existing markets closed at dawn and the workers opening two hours earlier reaches
+        (:func:`planner.analysis.moments.dawn_flags`).
+    curves
+        Per tier, covered demand by number of new sites (:mod:`planner.analysis.curve`).
+    capacity, site_capacity
+        Expected daily attendance against capacity, existing markets and new sites
+        (:mod:`planner.analysis.capacity`).
+    equity, floors
+        Priority groups' coverage per tier, and the study's floors met or not
+        (:mod:`planner.analysis.equity`).
     """
 
     inputs: StudyInputs
@@ -128,6 +144,13 @@ class StudyRun:
     plan: Plan
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    moments: list[MomentCoverage] = field(default_factory=list)
+    dawn: pd.DataFrame | None = None
+    curves: dict[str, SiteCurve] = field(default_factory=dict)
+    capacity: pd.DataFrame | None = None
+    site_capacity: pd.DataFrame | None = None
+    equity: pd.DataFrame | None = None
+    floors: pd.DataFrame | None = None
 
     def _facts(self) -> list[tuple[str, object]]:
         return [

@@ -79,6 +79,40 @@ SECTORS: Final[tuple[str, ...]] = (
     "other",
 )
 
+# --- Coverage at the hour that matters (planner.analysis.moments) ----------------------
+
+#: Moments coverage is shown at, next to "any time": gig markets are busiest from about
+#: 04:00 to 10:00 (the published Shandong reports: workers gather from 04:00-05:30 and
+#: disperse by 10:00, ../shared/data shandong-gig-markets), so weekday 05:00, 07:00 and
+#: 09:00, and a Sunday morning. Set them per study with ``[network] moments``.
+COVERAGE_MOMENTS: Final[tuple[str, ...]] = ("Mo 05:00", "Mo 07:00", "Mo 09:00", "Su 06:00")
+
+#: A moment's bus layer counts the patterns departing in this many minutes after it (a
+#: worker setting out at 05:00 takes a bus that leaves by 06:00).
+MOMENT_BUS_WINDOW_MIN: Final[float] = 60.0
+
+#: The dawn window markets should cover: moments in it count when flagging existing markets
+#: that open too late (same source as COVERAGE_MOMENTS).
+DAWN_WINDOW: Final[tuple[str, str]] = ("04:00", "10:00")
+
+#: Flagged markets are credited with the workers they would reach if they opened this many
+#: minutes earlier (two hours: a market opening at 07:00 would open at 05:00).
+OPEN_EARLIER_MIN: Final[int] = 120
+
+#: Opening hours proposed for new sites, covering the dawn window and the late morning
+#: when stations also handle registrations (planning values; the published Shandong markets
+#: run from 04:00-05:30 to 10:00-12:00).
+PROPOSED_HOURS: Final[dict[str, str]] = {
+    "comprehensive": "每天 05:00-12:00",
+    "sector": "每天 05:00-12:00",
+    "station": "每天 05:00-11:00",
+}
+
+#: Share of a market's flexible-worker catchment expected on a given day, to compare with its
+#: capacity (容纳人数). A planning assumption: the Qingdao 株洲路 market served "数千人" a
+#: morning out of a catchment of some tens of thousands of flexible workers, about a tenth.
+DAILY_ATTENDANCE_SHARE: Final[float] = 0.1
+
 # --- Publishing ------------------------------------------------------------------------
 
 #: Basemap tiles for both maps (``[outputs] tiles``): "none" (offline: the maps draw their

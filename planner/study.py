@@ -129,6 +129,18 @@ def _iso_date(v: Any) -> str | None:
     return None
 
 
+def _moments(v: Any) -> str | None:
+    from planner.errors import InvalidValueError
+    from planner.io.hours.moment import parse_moment
+
+    for m in v:
+        try:
+            parse_moment(str(m))
+        except InvalidValueError as exc:
+            return f"{exc.message} ({exc.fix})"
+    return None
+
+
 def _modes(v: Any) -> str | None:
     for m in v:
         if m not in MODES:
@@ -250,6 +262,7 @@ _PLAN_KEYS: dict[str, _Key] = {
 _NETWORK_KEYS: dict[str, _Key] = {
     "date": _Key(_STR, check=_iso_date),
     "window": _Key(_LIST, check=_window),
+    "moments": _Key(_LIST, check=_moments),
 }
 _OUTPUT_KEYS: dict[str, _Key] = {
     "dir": _Key(_STR),
@@ -344,10 +357,12 @@ class PlanSpec:
 
 @dataclass(frozen=True)
 class NetworkSpec:
-    """``[network]``: the day and time window bus service is measured in."""
+    """``[network]``: the day and time window bus service is measured in, and the moments
+    coverage is shown at (``"Mo 05:00"``: markets open then, buses running then)."""
 
     date: dt.date | None = None
     window: tuple[str, str] = settings.TRANSIT_WINDOW
+    moments: tuple[str, ...] = settings.COVERAGE_MOMENTS
 
 
 @dataclass(frozen=True)
@@ -385,6 +400,8 @@ class Study:
         ``"utm"`` or ``"cgcs2000"``.
     demand, candidates, plan, network, outputs
         The other sections (defaults where the file is silent).
+    scenarios
+        ``[scenarios.NAME]``: the study with that table's keys overriding its own, by name.
     """
 
     name: str
@@ -400,6 +417,7 @@ class Study:
     plan: PlanSpec = field(default_factory=PlanSpec)
     network: NetworkSpec = field(default_factory=NetworkSpec)
     outputs: OutputSpec | None = None
+    scenarios: Mapping[str, Study] = field(default_factory=dict)
 
     @classmethod
     def from_file(cls, path: PathArg) -> Study:
@@ -475,12 +493,13 @@ _SECTIONS = (
 
 
 class _Parser:
-    def __init__(self, root: Path, source: str) -> None:
+    def __init__(self, root: Path, source: str, prefix: str = "") -> None:
         self.root = root
         self.source = source
+        self.prefix = prefix
 
     def error(self, key: str, message: str, fix: str | None = None) -> StudyFileError:
-        return StudyFileError(message, path=self.source, key=key, fix=fix)
+        return StudyFileError(message, path=self.source, key=self.prefix + key, fix=fix)
 
     def section(self, data: Any, key: str) -> dict[str, Any]:
         if not isinstance(data, dict):
@@ -529,7 +548,7 @@ class _Parser:
             raise MissingFileError(
                 f"file {value!r} does not exist (looked at {p})",
                 path=self.source,
-                key=key,
+                key=self.prefix + key,
                 fix="correct the path; relative paths are read from the study file's folder",
             )
         return p
@@ -544,6 +563,8 @@ class _Parser:
 
     def study(self, data: Mapping[str, Any]) -> Study:
         for k in data:
+            if k == "scenarios" and not self.prefix:
+                continue
             if k not in _SECTIONS:
                 raise self.error(
                     k, "unknown section", fix=f"use the sections {', '.join(_SECTIONS)}"
@@ -570,6 +591,7 @@ class _Parser:
             for name, sec in self.section(data.get("tiers", {}), "tiers").items()
         }
         outputs = self.outputs(data.get("outputs", {}))
+        scenarios = self.scenarios(data) if not self.prefix else {}
         return Study(
             name=st["name"],
             root=self.root,
@@ -585,7 +607,25 @@ class _Parser:
             ),
             network=self.network(data.get("network", {})),
             outputs=outputs,
+            scenarios=scenarios,
         )
+
+    def scenarios(self, data: Mapping[str, Any]) -> dict[str, Study]:
+        """``[scenarios.NAME]``: each a table of keys overriding the study's (any section)."""
+        raw = self.section(data.get("scenarios", {}), "scenarios")
+        base = {k: v for k, v in data.items() if k != "scenarios"}
+        out: dict[str, Study] = {}
+        for name, override in raw.items():
+            if not _NAME.match(name):
+                raise self.error(
+                    f"scenarios.{name}",
+                    "a scenario name must be letters, digits, _ or - (it names output files)",
+                    fix='e.g. [scenarios.more_stations] or [scenarios."45分钟"]',
+                )
+            sub = _Parser(self.root, self.source, prefix=f"scenarios.{name}.")
+            merged = _deep_merge(base, self.section(override, f"scenarios.{name}"))
+            out[name] = sub.study(merged)
+        return out
 
     def str_list(self, key: str, values: list[Any]) -> tuple[str, ...]:
         for i, v in enumerate(values):
@@ -671,6 +711,7 @@ class _Parser:
         return NetworkSpec(
             date=dt.date.fromisoformat(values["date"]) if "date" in values else None,
             window=tuple(values.get("window", settings.TRANSIT_WINDOW)),  # type: ignore[arg-type]
+            moments=tuple(str(m) for m in values.get("moments", settings.COVERAGE_MOMENTS)),
         )
 
     def outputs(self, data: Any) -> OutputSpec:
@@ -692,6 +733,20 @@ class _Parser:
                 fix=f"use one of: {', '.join(settings.TILE_CHOICES)} or an https:// URL template",
             )
         return OutputSpec(dir=out_dir, **values)
+
+
+_NAME = re.compile(r"^[\w\-]+$")
+
+
+def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over``'s keys replacing its own, tables merged key by key."""
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
 
 
 def _type_name(t: type) -> str:

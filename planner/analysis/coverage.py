@@ -33,12 +33,11 @@ from scipy.spatial import cKDTree
 from planner import settings
 from planner._repr import html_table, one_line
 from planner.errors import ColumnError, CRSError, InvalidValueError, ModeError
+from planner.network.cache import cached_nearest, cached_travel_times_to
 from planner.network.fallback import FALLBACK_SPEEDS_KMH, straight_line_times
 from planner.network.graph import TravelGraph
-from planner.network.nearest import nearest
 from planner.network.snapping import snap_points
 from planner.network.transit import BusLayer
-from planner.network.traveltime import travel_times_to
 
 __all__ = [
     "AccessMatrix",
@@ -265,7 +264,7 @@ def _nearest_times(
     if len(markets) == 0:
         return np.full(len(cells), np.inf), np.full(len(cells), -1, dtype=np.int64)
     sm = snap_points(markets, graph, what="markets", first_nodes=first_nodes)
-    res = nearest(
+    res = cached_nearest(
         graph,
         sm.position,
         cutoff_s=cutoff_s,
@@ -609,7 +608,7 @@ def access_matrix(
         if not ss.reachable.any() or not sc.reachable.any():
             by_mode[m] = sp.csr_array(shape)
             continue
-        tt = travel_times_to(
+        tt = cached_travel_times_to(
             g,
             ss.position,
             sc.position,

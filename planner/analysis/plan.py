@@ -31,6 +31,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from planner import settings
@@ -47,7 +48,7 @@ from planner.analysis.coverage import (
     default_rules,
 )
 from planner.errors import InvalidValueError
-from planner.network.nearest import nearest
+from planner.network.cache import cached_nearest
 from planner.network.snapping import snap_points
 
 __all__ = ["Plan", "TierPlan", "make_plan"]
@@ -79,6 +80,14 @@ class TierPlan:
         Candidate sites of the tier.
     pruned
         Sites dropped after the model as too small (:data:`planner.settings.MIN_NEW_DEMAND`).
+    cover, weights, options
+        The problem the model solved: the coverable uncovered demand × candidates cover
+        matrix, its demand weights and the rules passed to the model (regions, floors …);
+        :mod:`planner.analysis.curve` re-solves it for other numbers of sites.
+    groups
+        Priority-group weights of those rows (rows × groups), when the study has groups.
+    chosen
+        Candidate positions of the sites proposed (the model's, less those pruned).
     """
 
     tier: str
@@ -88,6 +97,11 @@ class TierPlan:
     coverable_demand: float
     candidates: int
     pruned: int = 0
+    cover: sp.csr_array | None = None
+    weights: NDArray[np.float64] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    groups: NDArray[np.float64] | None = None
+    chosen: NDArray[np.int64] | None = None
 
 
 @dataclass(repr=False)
@@ -288,7 +302,7 @@ def _nearest_existing(
             g, first = _graph_of(graphs, mode)
             sm = snap_points(existing, g, what="markets", first_nodes=first, quiet=True)
             ss = snap_points(sites, g, what="sites", first_nodes=first, quiet=True)
-            res = nearest(g, sm.position, cutoff_s=3600.0, facility_offsets_s=sm.offset_s)
+            res = cached_nearest(g, sm.position, cutoff_s=3600.0, facility_offsets_s=sm.offset_s)
             t, fac = res.for_points(ss.position, ss.offset_s)
         elif fallback:
             t, fac = _straight_line_nearest(sites, existing, mode, 3600.0)
@@ -472,6 +486,12 @@ def make_plan(
                 float(w.sum()),
             )
         cover = sp.csr_array(cover)[rows]
+        group_cols = [
+            sub[g if g in sub else f"{g}_demand"].to_numpy(dtype=float)
+            for g in groups
+            if tier != "sector" and (g in sub or f"{g}_demand" in sub)
+        ]
+        group_w = np.column_stack(group_cols) if group_cols else None
         if "groups" in kwargs:
             kwargs["groups"] = kwargs["groups"][rows]
         if tier in max_new:
@@ -539,6 +559,11 @@ def make_plan(
             coverable_demand=float(w[coverable].sum()),
             candidates=len(cands),
             pruned=pruned,
+            cover=cover,
+            weights=w[rows],
+            options={k: v for k, v in kwargs.items() if k not in {"capacity"}},
+            groups=group_w[rows] if group_w is not None else None,
+            chosen=np.asarray(selected, dtype=np.int64),
         )
     after = coverage(cells, current, graphs, rules=rules, weight=weight, fallback=fallback)
     sector_before = sector_after = None

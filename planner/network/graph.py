@@ -8,17 +8,26 @@ networkx for checking and for users who hold an osmnx graph.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 from pyproj import CRS
+from scipy.sparse.csgraph import connected_components
 
 from planner._repr import html_table, one_line
-from planner.errors import InvalidValueError
+from planner.errors import EmptyFileError, InvalidValueError
+from planner.network._modes import mode_edges
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+log = logging.getLogger(__name__)
 
 __all__ = ["TravelGraph"]
 
@@ -181,6 +190,81 @@ class TravelGraph:
         return g
 
     @classmethod
+    def from_streets(
+        cls,
+        streets: gpd.GeoDataFrame,
+        nodes: gpd.GeoDataFrame,
+        mode: str,
+        *,
+        speed_kmh: float | None = None,
+        drive_speeds_kmh: Mapping[str, float] | None = None,
+        keep_largest: bool = True,
+    ) -> TravelGraph:
+        """The travel-time graph of one mode from street edges and nodes.
+
+        See :func:`planner.network.streets.build_mode_graph` (the same function).
+        """
+        if len(streets) == 0 or len(nodes) == 0:
+            raise EmptyFileError(
+                "the street network is empty (no edges or no nodes)",
+                fix="check the road input covers the study area",
+            )
+        edges = mode_edges(streets, mode, speed_kmh=speed_kmh, drive_speeds_kmh=drive_speeds_kmh)
+        if len(edges) == 0:
+            raise EmptyFileError(
+                f"no street can be used by mode '{mode}'",
+                fix="check the road input's highway and access tags",
+            )
+        node_ids = nodes["osmid"].to_numpy()
+        used = np.unique(np.concatenate([edges["u"].to_numpy(), edges["v"].to_numpy()]))
+        known = np.isin(used, node_ids)
+        if not known.all():
+            raise InvalidValueError(
+                f"street edges name {int((~known).sum())} node(s) missing from the nodes table, "
+                f"e.g. {used[~known][0]}",
+                column="u",
+                fix="pass the nodes returned with the streets",
+            )
+        nodes_used = nodes.set_index("osmid").loc[used]
+        pos_u = np.searchsorted(used, edges["u"].to_numpy())
+        pos_v = np.searchsorted(used, edges["v"].to_numpy())
+        x = nodes_used.geometry.x.to_numpy()
+        y = nodes_used.geometry.y.to_numpy()
+        notes: list[str] = []
+        if keep_largest:
+            n = len(used)
+            g = cls.from_edges(mode, used, x, y, pos_u, pos_v, edges["time_s"], crs=nodes.crs)
+            n_comp, labels = connected_components(g.matrix, directed=True, connection="strong")
+            if n_comp > 1:
+                sizes = np.bincount(labels)
+                big = int(np.argmax(sizes))
+                keep = labels == big
+                dropped = int(n - keep.sum())
+                note = (
+                    f"{mode}: kept the largest strongly connected part ({int(keep.sum()):,} of "
+                    f"{n:,} nodes); dropped {dropped:,} node(s) in {n_comp - 1:,} smaller part(s)"
+                )
+                log.info(note)
+                notes.append(note)
+                new_pos = np.cumsum(keep) - 1
+                e_keep = keep[pos_u] & keep[pos_v]
+                return cls.from_edges(
+                    mode,
+                    used[keep],
+                    x[keep],
+                    y[keep],
+                    new_pos[pos_u[e_keep]],
+                    new_pos[pos_v[e_keep]],
+                    edges["time_s"].to_numpy()[e_keep],
+                    crs=nodes.crs,
+                    notes=tuple(notes),
+                )
+            return g
+        return cls.from_edges(
+            mode, used, x, y, pos_u, pos_v, edges["time_s"], crs=nodes.crs, notes=tuple(notes)
+        )
+
+    @classmethod
     def from_osmnx(
         cls,
         graph: nx.Graph,
@@ -221,9 +305,7 @@ class TravelGraph:
         from planner.network._osmnx import osmnx_streets
 
         streets, nodes = osmnx_streets(graph, crs=crs)
-        from planner.network.streets import build_mode_graph
-
-        return build_mode_graph(streets, nodes, mode, keep_largest=keep_largest)
+        return cls.from_streets(streets, nodes, mode, keep_largest=keep_largest)
 
     @classmethod
     def from_networkx(

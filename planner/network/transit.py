@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,6 +69,8 @@ class BusLayer:
         ``(date, start_s, end_s)`` the service was measured in.
     unreachable_stops
         Stops left out because they are too far from the walk network.
+    walk
+        The walk graph the layer was built on (to rebuild it for another window).
     """
 
     graph: TravelGraph
@@ -77,6 +80,7 @@ class BusLayer:
     window: tuple[dt.date, int, int]
     unreachable_stops: tuple[str, ...]
     run_time_source: str
+    walk: TravelGraph | None = None
 
     def _facts(self) -> list[tuple[str, object]]:
         day, start, end = self.window
@@ -218,6 +222,7 @@ def build_bus_graph(
     dwell_s: float = settings.BUS_DWELL_S,
     max_access_m: float = settings.MAX_SNAP_M,
     transfer_m: float = settings.TRANSFER_M,
+    floor_waits_s: Mapping[str, float] | None = None,
 ) -> BusLayer:
     """Join a bus feed to a walk graph for one service day and time window.
 
@@ -231,6 +236,9 @@ def build_bus_graph(
         Service day (calendar and calendar_dates are honoured).
     start, end
         Time window (``"05:00"``, ``"09:00"`` by default: gig markets' busiest hours).
+    floor_waits_s
+        Per pattern, the least wait to use (a moment's layer takes its waits from the
+        study window's, so that narrowing the window never speeds a pattern up).
 
     Raises
     ------
@@ -247,6 +255,8 @@ def build_bus_graph(
     running = feed.patterns[feed.patterns["pattern_id"].isin(heads["pattern_id"])]
     running = running[running["stop_ids"].map(len) >= 2].reset_index(drop=True)
     wait_s = dict(zip(heads["pattern_id"], heads["mean_headway_s"] / 2.0, strict=True))
+    if floor_waits_s:
+        wait_s = {p: max(w, floor_waits_s.get(p, 0.0)) for p, w in wait_s.items()}
 
     stops = feed.stops.set_index("stop_id")
     served = sorted({s for ids in running["stop_ids"] for s in ids})
@@ -349,4 +359,5 @@ def build_bus_graph(
         window=(pd.Timestamp(date).date(), lo, hi),
         unreachable_stops=unreachable,
         run_time_source=source,
+        walk=walk,
     )

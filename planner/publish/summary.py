@@ -10,6 +10,13 @@ Keys (shares are 0-1, people and workers are counts, coordinates WGS-84)::
                    model, status, objective, bound, gap}}
     sites: [{id, tier, name, anchor_kind, lon, lat, new_demand,
              nearest_market, nearest_market_min}]
+    coverage_at: {moment: {tier: share after the plan}} (and coverage_at_before)
+                                           markets only while open, buses only while running
+    dawn_flags: [{market_id, name, tier, hours, moment, new_workers}]
+    curve: {tier: {chosen, knee, total, points: [{k, covered, share, status, gap}]}}
+    capacity: {markets: [...], sites: [...]}   expected daily attendance against capacity
+    groups: {tier: {group: {demand, before, after}}}; floors: [{tier, group, floor, achieved, met}]
+    scenarios: {name: {tiers, sites, workers_per_site}}   with ``planner run --scenarios``
     notes, warnings                        what the run left out or estimated; what to check
 
 The same run gives the same bytes (no clock time inside; floats rounded).
@@ -19,14 +26,14 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from planner import __version__
+from planner import __version__, settings
 
 if TYPE_CHECKING:
     from planner.run import StudyRun
@@ -103,6 +110,7 @@ def run_summary(run: StudyRun) -> dict[str, Any]:
                 }
             )
     cells = run.cells
+    extra = _answers(run)
     return {
         "study": run.inputs.study.name,
         "planner": __version__,
@@ -112,15 +120,90 @@ def run_summary(run: StudyRun) -> dict[str, Any]:
         "demand_spread": run.inputs.demand_spread,
         "tiers": tiers,
         "sites": sites,
+        **extra,
         "notes": list(run.notes),
         "warnings": list(run.warnings),
     }
 
 
-def write_summary(run: StudyRun, path: PathArg, *, inputs: Iterable[PathArg] = ()) -> Path:
-    """Write :func:`run_summary` as UTF-8 JSON (atomically; never over an input)."""
+def _records(frame: Any, numbers: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    if frame is None or len(frame) == 0:
+        return []
+    out = []
+    for row in frame.to_dict("records"):
+        rec: dict[str, Any] = {}
+        for k, v in row.items():
+            if k in numbers or isinstance(v, float | np.floating):
+                rec[k] = _num(v, 3)
+            elif isinstance(v, bool | np.bool_):
+                rec[k] = bool(v)
+            elif v is None or (isinstance(v, float) and not math.isfinite(v)):
+                rec[k] = None
+            else:
+                rec[k] = v if isinstance(v, int | str) else str(v)
+        out.append(rec)
+    return out
+
+
+def _answers(run: StudyRun) -> dict[str, Any]:
+    """The bureau's questions (coverage at moments, curves, capacity, equity)."""
+    at = {mc.moment.label: {t: _num(a) for t, (_, a) in mc.shares().items()} for mc in run.moments}
+    at_before = {
+        mc.moment.label: {t: _num(b) for t, (b, _) in mc.shares().items()} for mc in run.moments
+    }
+    curves = {
+        t: {
+            "chosen": c.chosen,
+            "knee": c.knee,
+            "total": _num(c.total, 1),
+            "points": [
+                {
+                    "k": int(p["k"]),
+                    "covered": _num(p["covered"], 1),
+                    "share": _num(p["share"]),
+                    "status": str(p["status"]),
+                    "gap": _num(p["gap"]),
+                }
+                for p in c.points.to_dict("records")
+            ],
+        }
+        for t, c in run.curves.items()
+    }
+    groups: dict[str, Any] = {}
+    if run.equity is not None:
+        for r in run.equity.itertuples():
+            groups.setdefault(str(r.tier), {})[str(r.group)] = {
+                "demand": _num(r.demand, 1),
+                "before": _num(r.share_before),
+                "after": _num(r.share_after),
+            }
+    return {
+        "coverage_at": at,
+        "coverage_at_before": at_before,
+        "dawn_flags": _records(run.dawn),
+        "curve": curves,
+        "capacity": {
+            "attendance_share": settings.DAILY_ATTENDANCE_SHARE,
+            "markets": _records(run.capacity),
+            "sites": _records(run.site_capacity),
+        },
+        "groups": groups,
+        "floors": _records(run.floors),
+    }
+
+
+def write_summary(
+    run: StudyRun,
+    path: PathArg,
+    *,
+    inputs: Iterable[PathArg] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write :func:`run_summary` (plus ``extra`` keys) as UTF-8 JSON, atomically, never over
+    an input."""
     from planner.publish._output import OutputFolder
 
     p = Path(path)
-    text = json.dumps(run_summary(run), ensure_ascii=False, indent=1) + "\n"
+    body = {**run_summary(run), **dict(extra or {})}
+    text = json.dumps(body, ensure_ascii=False, indent=1) + "\n"
     return OutputFolder(p.parent, inputs=inputs).write(p.name, text)
