@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import ColumnError, InvalidValueError
-from planner.io.worklogs import job_to_applicant_ratio
+from planner.io.worklogs import find_personal_number, industry_label, job_to_applicant_ratio
 from planner.publish._assets import render_template
 from planner.publish._output import OutputFolder, _csv_bytes, _missing
 
@@ -84,7 +84,18 @@ def _check_logs(work_logs: object) -> pd.DataFrame:
             column="industry",
             fix=f"rename the industry (e.g. '{_TOTAL}行业') or drop the total rows from the log",
         )
+    ids = work_logs["market_id"]
+    personal = [i for i, v in enumerate(ids) if find_personal_number(str(v)) is not None]
+    if personal:
+        raise InvalidValueError(
+            f"{len(personal)} market id(s) of the work logs look like an ID-card or phone"
+            f" number (first at position {personal[0]}; value not shown)",
+            column="market_id",
+            fix="use the 编号 of the market directory",
+        )
     logs = work_logs.copy()
+    # Free text never reaches a public file: 行业 becomes a label of the vocabulary.
+    logs["industry"] = logs["industry"].map(industry_label)
     for col in ("matches", "wage_median_yuan_per_day", "market_name"):
         if col not in logs.columns:
             logs[col] = pd.NA if col != "wage_median_yuan_per_day" else np.nan
@@ -110,20 +121,21 @@ def job_ratio_table(work_logs: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``month``, ``market_id``, ``market_name``, ``industry`` (sorted by the first, second
-        and fourth), ``postings``, ``seekers``, ``job_to_applicant_ratio`` (postings ÷
-        seekers; NaN where no one registered), ``matches`` (Int64, NA when not logged) and
-        ``wage_median_yuan_per_day`` (the log's 日工资中位数; NaN when not logged).
+        ``month``, ``market_id``, ``market_name``, ``industry`` (the published label of
+        :func:`planner.io.worklogs.industry_label`: rows whose 行业 share a label are
+        summed; sorted by the first, second and fourth), ``postings``, ``seekers``,
+        ``job_to_applicant_ratio`` (postings ÷ seekers; NaN where no one registered),
+        ``matches`` (Int64, NA when not logged) and ``wage_median_yuan_per_day`` (the log's 日工资中位数; NaN when not logged).
 
     Examples
     --------
     >>> logs = pd.DataFrame({"month": ["2024-03", "2024-03"], "market_id": ["M1", "M1"],
-    ...     "industry": ["建筑", "家政"], "postings": [30, 5], "seekers": [20, 0],
+    ...     "industry": ["建筑", "保洁"], "postings": [30, 5], "seekers": [20, 0],
     ...     "matches": [12, 0], "wage_median_yuan_per_day": [300.0, 200.0]})
     >>> job_ratio_table(logs)[["industry", "job_to_applicant_ratio", "matches"]]
       industry  job_to_applicant_ratio  matches
-    0       家政                     NaN        0
-    1       建筑                     1.5       12
+    0     家政保洁                     NaN        0
+    1     建筑装修                     1.5       12
     """
     logs = _check_logs(work_logs)
     by = ["month", "market_id", "industry"]
@@ -137,8 +149,9 @@ def job_ratio_table(work_logs: pd.DataFrame) -> pd.DataFrame:
         }
     ).reset_index()
     if grouped.size().max() > 1:
-        log.warning(
-            "work logs repeat a (month, market, industry); counts summed, wage median of the rows"
+        log.info(
+            "several work-log rows fall on one (month, market, published industry); counts"
+            " summed, wage median of the rows"
         )
     out = ratio.merge(extra, on=by, how="left", validate="one_to_one")
     cols = [
@@ -170,10 +183,10 @@ def job_ratio_by_month(work_logs: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> logs = pd.DataFrame({"month": ["2024-03"] * 3, "market_id": ["M1", "M2", "M1"],
-    ...     "industry": ["建筑", "建筑", "家政"], "postings": [30, 10, 6], "seekers": [20, 20, 4]})
+    ...     "industry": ["建筑", "瓦工", "家政"], "postings": [30, 10, 6], "seekers": [20, 20, 4]})
     >>> t = job_ratio_by_month(logs)
     >>> t["industry"].tolist(), t["postings"].tolist(), t["job_to_applicant_ratio"].round(3).tolist()
-    (['家政', '建筑', '合计'], [6, 40, 46], [1.5, 1.0, 1.045])
+    (['家政保洁', '建筑装修', '合计'], [6, 40, 46], [1.5, 1.0, 1.045])
     """
     logs = _check_logs(work_logs)
     parts = []
@@ -222,7 +235,7 @@ def wage_by_trade(work_logs: pd.DataFrame) -> pd.DataFrame:
     ...     "industry": ["建筑"] * 3, "postings": [10, 30, 5], "seekers": [1, 1, 1],
     ...     "wage_median_yuan_per_day": [280.0, 300.0, 350.0]})
     >>> wage_by_trade(logs).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
-    [{'month': '2024-03', 'industry': '建筑', 'wage_median_yuan_per_day': 300.0,
+    [{'month': '2024-03', 'industry': '建筑装修', 'wage_median_yuan_per_day': 300.0,
       'markets': 3, 'postings': 45}]
     """
     logs = _check_logs(work_logs)
@@ -436,14 +449,13 @@ def write_job_ratio(
     page_context: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write the 求人倍率 tables (CSV with BOM), the SVG chart and (optionally) the page."""
-    if markets is not None and "market_name" in work_logs.columns:
-        names = dict(zip(markets["market_id"], markets["name"], strict=True))
-        logs = work_logs.copy()
-        logs["market_name"] = logs["market_name"].where(
-            logs["market_name"].notna(), logs["market_id"].map(names)
-        )
+    # Market names come from the public directory only, never from a log's own text.
+    logs = work_logs.copy()
+    if markets is not None:
+        names = dict(zip(markets["market_id"].astype(str), markets["name"], strict=True))
+        logs["market_name"] = logs["market_id"].astype(str).map(names)
     else:
-        logs = work_logs
+        logs["market_name"] = pd.NA
     ctx = stats_context(logs)
     out = {}
     for key, name, table in (
