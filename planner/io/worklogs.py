@@ -132,10 +132,13 @@ _PERSONAL = frozenset(_norm(h) for h in PERSONAL_HEADERS)
 # One optional separator between digits: a space (any width), a dash, a dot or a middle dot.
 _SEP = r"[\s\-.·–—]?"
 _PERSONAL_NUMBERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    # 18-digit ID (last may be X), as 110105 19491231 002X or 110105-19491231-002X too
-    ("ID-card", re.compile(rf"(?<![0-9A-Za-z])\d(?:{_SEP}\d){{16}}{_SEP}[\dXx](?![0-9A-Za-z])")),
+    # 18-digit ID (last may be X; region codes start 1-8), as 110105 19491231 002X too
+    (
+        "ID-card",
+        re.compile(rf"(?<![0-9A-Za-z+])[1-8](?:{_SEP}\d){{16}}{_SEP}[\dXx](?![0-9A-Za-z])"),
+    ),
     # 15-digit first-generation ID
-    ("ID-card", re.compile(rf"(?<![0-9A-Za-z])\d(?:{_SEP}\d){{14}}(?![0-9A-Za-z])")),
+    ("ID-card", re.compile(rf"(?<![0-9A-Za-z+])[1-8](?:{_SEP}\d){{14}}(?![0-9A-Za-z])")),
     # mobile: 139 1234 5678, 139-1234-5678, 139.1234.5678, +86 139…, (+86)139…, 0086-139…
     (
         "mobile phone",
