@@ -407,6 +407,8 @@ def test_job_ratio_files_and_chart_by_hand(
     assert len(legend) == 1 and legend[0] > 34 + 220 + 18
     page = paths["html"].read_text(encoding="utf-8")
     assert "<svg" in page and '<td class="num">1.13</td>' in page
+    # the page beside the CSVs has no script, so no filter it could not run
+    assert "<script" not in page and '<form class="table-filter"' not in page
     assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
 
