@@ -91,12 +91,13 @@ def nav_links(lon: float, lat: float, name: str, address: str = "") -> dict[str,
     glon, glat = (float(v[0]) for v in convert([lon], [lat], "wgs84", "gcj02"))
     blon, blat = (float(v[0]) for v in convert([lon], [lat], "wgs84", "bd09"))
     q = quote(name, safe="")
+    # Baidu's URI API asks every caller to name itself in src as webapp.<company>.<app>.
     return {
         "amap": f"https://uri.amap.com/marker?position={glon:.6f},{glat:.6f}&name={q}"
         "&src=planner&coordinate=gaode&callnative=1",
         "baidu": f"https://api.map.baidu.com/marker?location={blat:.6f},{blon:.6f}&title={q}"
         f"&content={quote(address or name, safe='')}&output=html&coord_type=bd09ll"
-        "&src=planner",
+        "&src=webapp.planner.lingong",
     }
 
 
