@@ -614,6 +614,9 @@ def publish_run(
     }
     if scenarios:
         written.update(write_scenarios(scenarios, out, inputs=inputs))
+    # One basemap for both maps: the study file's [outputs] tiles and tianditu_key.
+    tiles = study.outputs.tiles if study.outputs is not None else "none"
+    tianditu_key = study.outputs.tianditu_key if study.outputs is not None else None
     markets = run.inputs.markets
     if markets is not None and len(markets):
         written["public map"] = build_public_site(
@@ -622,6 +625,8 @@ def publish_run(
             boundaries=run.inputs.area.units,
             work_logs=run.inputs.work_logs,
             title=f"{study.name} 零工市场地图与名录",
+            tiles=tiles,
+            tianditu_key=tianditu_key,
             inputs=inputs,
         )
         files = export_directory(
@@ -631,7 +636,7 @@ def publish_run(
         written["directory (GeoJSON)"] = files["geojson"]
         if "job_ratio_csv" in files:
             written["求人倍率 (CSV)"] = files["job_ratio_csv"]
-    m = maps.planner_map(run)
+    m = maps.planner_map(run, tiles=tiles, tianditu_key=tianditu_key)
     written["planner map"] = maps.save_map(m, out / "planner_map.html")
     for p in proposals.write_proposal(run, out / "proposal"):
         written[f"proposal ({p.suffix[1:]})"] = p

@@ -132,15 +132,23 @@ def test_csv_opens_with_chinese_headers_like_excel(
     assert r3["开放时间(OSM)"] == "Mo-Su 06:00-11:00"
     assert r3["工种"] == "保洁、家政、搬运"
     assert r3["联系电话"] == "0539-5550103"
-    # 便民设施 休息区、饮水、充电、卫生间、遮阳棚: 休息区 is a waiting room; 充电 names neither
-    # e-bike nor phone charging, so both stay 否.
-    assert (r3["候工室"], r3["饮水"], r3["停车"], r3["手机充电"], r3["电动车充电"]) == (
-        "是",
-        "是",
-        "否",
-        "否",
-        "否",
-    )
+    # 便民设施 休息区、饮水、充电、卫生间、遮阳棚, by hand: 休息区 is the waiting room, 充电
+    # alone names both kinds of charging, 卫生间 the toilets, 遮阳棚 the shelter; nothing
+    # names parking, tool storage, hot meals or seats.
+    facilities = {
+        "候工休息区": "是",
+        "饮水": "是",
+        "电动车充电": "是",
+        "手机充电": "是",
+        "卫生间": "是",
+        "遮阳避雨棚": "是",
+        "停车": "否",
+        "工具存放": "否",
+        "热饭": "否",
+        "座椅": "否",
+    }
+    assert {k: r3[k] for k in facilities} == facilities
+    assert r3["便民设施"] == "休息区、饮水、充电、卫生间、遮阳棚"  # every item kept as written
     # pandas reading with the BOM-aware codec sees the same headers.
     df = pd.read_csv(paths["csv"], encoding="utf-8-sig", dtype=str)
     assert list(df.columns) == list(PUBLIC_FIELDS.values())
@@ -309,11 +317,12 @@ def hand_logs(tmp_path: Path) -> pd.DataFrame:
 
 def test_job_ratio_table_by_hand(hand_logs: pd.DataFrame) -> None:
     t = job_ratio_table(hand_logs)
+    # 建筑 and 家政 are published as the vocabulary's 建筑装修 and 家政保洁
     assert list(zip(t["month"], t["market_id"], t["industry"], strict=True)) == [
-        ("2024-03", "M1", "家政"),
-        ("2024-03", "M1", "建筑"),
-        ("2024-03", "M2", "建筑"),
-        ("2024-04", "M1", "建筑"),
+        ("2024-03", "M1", "家政保洁"),
+        ("2024-03", "M1", "建筑装修"),
+        ("2024-03", "M2", "建筑装修"),
+        ("2024-04", "M1", "建筑装修"),
     ]
     ratio = t["job_to_applicant_ratio"].to_numpy()
     assert np.isnan(ratio[0])  # 5 postings, nobody registered: undefined, not inf
@@ -325,10 +334,10 @@ def test_job_ratio_table_by_hand(hand_logs: pd.DataFrame) -> None:
 def test_job_ratio_by_month_by_hand(hand_logs: pd.DataFrame) -> None:
     t = job_ratio_by_month(hand_logs)
     assert list(zip(t["month"], t["industry"], strict=True)) == [
-        ("2024-03", "家政"),
-        ("2024-03", "建筑"),
+        ("2024-03", "家政保洁"),
+        ("2024-03", "建筑装修"),
         ("2024-03", "合计"),
-        ("2024-04", "建筑"),
+        ("2024-04", "建筑装修"),
         ("2024-04", "合计"),
     ]
     assert t["postings"].tolist() == [5, 40, 45, 12, 12]
@@ -348,14 +357,14 @@ def test_wage_by_trade_weighted_median_by_hand(
     assert w.to_dict("records") == [
         {
             "month": "2024-03",
-            "industry": "家政",
+            "industry": "家政保洁",
             "wage_median_yuan_per_day": 200.0,
             "markets": 1,
             "postings": 5,
         },
         {
             "month": "2024-03",
-            "industry": "建筑",
+            "industry": "建筑装修",
             "wage_median_yuan_per_day": 300.0,
             "markets": 2,
             "postings": 40,
@@ -376,8 +385,8 @@ def test_job_ratio_files_and_chart_by_hand(
     assert by_market[3]["达成意向"] == "" and by_market[3]["日工资中位数(元/天)"] == ""
     wages = _csv(paths["wages_csv"])
     assert [(r["行业"], r["日工资中位数(元/天)"]) for r in wages] == [
-        ("家政", "200"),
-        ("建筑", "300"),
+        ("家政保洁", "200"),
+        ("建筑装修", "300"),
     ]
 
     svg = ET.fromstring(paths["chart_svg"].read_text(encoding="utf-8"))
@@ -387,27 +396,35 @@ def test_job_ratio_files_and_chart_by_hand(
         for c in svg.iterfind(".//s:circle", ns)
         if c.get("data-industry") == "合计"
     ]
-    # y axis tops at 2.0 (1.5 × 1.1 rounded up to 0.5); plot 292 px high from y = 36:
-    # 1.125 → 36 + 292 × (1 − 1.125/2) = 163.75, 1.5 → 36 + 292 × 0.25 = 109.
-    assert total == [("2024-03", "1.13", "163.8"), ("2024-04", "1.50", "109.0")]
-    # 家政 has no ratio in any month: no point, no line.
-    assert not [c for c in svg.iterfind(".//s:circle", ns) if c.get("data-industry") == "家政"]
+    # y axis tops at 2.0 (1.5 × 1.1 rounded up to 0.5); plot 220 px high from y = 34:
+    # 1.125 → 34 + 220 × (1 − 1.125/2) = 130.25, 1.5 → 34 + 220 × 0.25 = 89.
+    assert total == [("2024-03", "1.13", "130.2"), ("2024-04", "1.50", "89.0")]
+    # 家政保洁 has no ratio in any month: no point, no line.
+    assert not [c for c in svg.iterfind(".//s:circle", ns) if c.get("data-industry") == "家政保洁"]
+    # No text is drawn over the plot: the balance line is explained in the legend below it.
+    texts = [(t.text or "", float(t.get("y", 0))) for t in svg.iterfind(".//s:text", ns)]
+    legend = [y for text, y in texts if text.startswith("供求平衡")]
+    assert len(legend) == 1 and legend[0] > 34 + 220 + 18
     page = paths["html"].read_text(encoding="utf-8")
     assert "<svg" in page and '<td class="num">1.13</td>' in page
+    # the page beside the CSVs has no script, so no filter it could not run
+    assert "<script" not in page and '<form class="table-filter"' not in page
     assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
 
 def test_chart_escapes_industry_names() -> None:
-    logs = pd.DataFrame(
+    # The published tables only hold vocabulary labels; the chart escapes whatever it gets.
+    by_month = pd.DataFrame(
         {
-            "month": ["2024-01"],
-            "market_id": ["M1"],
-            "industry": ["<script>x</script>"],
-            "postings": [1],
-            "seekers": [1],
+            "month": ["2024-01", "2024-01"],
+            "industry": ["<script>x</script>", "合计"],
+            "postings": [1, 1],
+            "seekers": [1, 1],
+            "job_to_applicant_ratio": [1.0, 1.0],
+            "matches": [0, 0],
         }
     )
-    svg = job_ratio_chart_svg(job_ratio_by_month(logs))
+    svg = job_ratio_chart_svg(by_month)
     assert "<script>" not in svg and "&lt;script&gt;x&lt;/script&gt;" in svg
     ET.fromstring(svg)  # well-formed
 
@@ -453,3 +470,205 @@ def test_chart_escapes_industry_names() -> None:
 def test_bad_work_logs(logs: Any, error: type, match: str) -> None:
     with pytest.raises(error, match=match):
         job_ratio_table(logs)
+
+
+# --------------------------------------------------------------------------------------
+# Safe exports: formulas and personal data
+# --------------------------------------------------------------------------------------
+
+FORMULAS = {
+    "name": '=HYPERLINK("http://x","点我")',
+    "address": "+1 路",
+    "county": "-区",
+    "town": "@镇",
+    "phone": "-0539-5550101",
+    "hotline": "+86 12333",
+}
+
+
+def _formula_markets() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "market_id": ["@M1", "M2"],
+            **{k: [v, "普通"] for k, v in FORMULAS.items()},
+            "occupations": [["=1+1", "瓦工"], ["保洁"]],
+            "hours": ["每天 05:00-11:00", "每天 05:00-11:00"],
+        },
+        geometry=[Point(118.6, 36.2), Point(118.7, 36.2)],
+        crs=4326,
+    )
+
+
+def _formula_logs() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "month": ["2024-01", "2024-01"],
+            "market_id": ["@M1", "M2"],
+            "market_name": ["=cmd|' /C calc'!A0", "+x"],  # a log's own names are never published
+            "industry": ["=SUM(A1:A9)", "建筑"],
+            "postings": [3, 4],
+            "seekers": [2, 2],
+        }
+    )
+
+
+def _all_csv_cells(folder: Path) -> dict[str, list[list[str]]]:
+    out = {}
+    for p in sorted(folder.rglob("*.csv")):
+        raw = p.read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        out[p.name] = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
+    return out
+
+
+def test_csv_writer_neutralises_every_formula_prefix() -> None:
+    from planner.publish._output import _csv_bytes, csv_safe
+
+    cells = ["=1+1", "+1", "-1", "@A1", "\t=1", "\r=1", "东城", "1.5", "a=b"]
+    raw = _csv_bytes(["=head", "ok"], [cells[:5], cells[5:]])
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    assert rows == [
+        ["'=head", "ok"],
+        ["'=1+1", "'+1", "'-1", "'@A1", "'\t=1"],
+        ["'\r=1", "东城", "1.5", "a=b"],
+    ]
+    assert [csv_safe(c) for c in ("", None, 3, "x")] == ["", "", "3", "x"]
+
+
+def test_no_csv_cell_starts_a_formula(tmp_path: Path) -> None:
+    from planner.publish.site import build_public_site
+
+    export_directory(_formula_markets(), tmp_path / "data", work_logs=_formula_logs())
+    build_public_site(_formula_markets(), tmp_path / "site", work_logs=_formula_logs())
+    for folder in (tmp_path / "data", tmp_path / "site"):
+        tables = _all_csv_cells(folder)
+        assert set(tables) == {  # every CSV planner publishes
+            "directory.csv",
+            "job_ratio_by_market.csv",
+            "job_ratio_by_month.csv",
+            "wages_by_trade.csv",
+        }
+        for name, rows in tables.items():
+            for row in rows:
+                for cell in row:
+                    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (name, cell)
+        # The dangerous texts are kept, behind an apostrophe Excel shows as text.
+        directory = {r[1]: r for r in tables["directory.csv"][1:]}
+        row = directory["'" + FORMULAS["name"]]
+        header = tables["directory.csv"][0]
+        for key, value in FORMULAS.items():
+            assert row[header.index(PUBLIC_FIELDS[key])] == "'" + value
+        assert row[header.index("编号")] == "'@M1"
+        assert row[header.index("工种")] == "'=1+1、瓦工"
+        by_market = tables["job_ratio_by_market.csv"]
+        assert by_market[1][1:4] == ["'@M1", "'" + FORMULAS["name"], "其他"]
+        assert by_market[2][1:4] == ["M2", "普通", "建筑装修"]
+
+
+# Free text of a work log's 行业 (issue #10): published as 其他, never verbatim.
+LEAKY_INDUSTRIES = [
+    "家政 110105 19491231 002X",
+    "联系人 139-1234-5678",
+    "家政（求职者张伟）",
+    "+86 139 1234 5678",
+    "139.1234.5678",
+    "保洁 王小红",
+]
+LEAKS = ("19491231", "002X", "139-1234", "139 1234", "139.1234", "张伟", "王小红", "联系人")
+
+
+def test_work_log_free_text_reaches_no_public_file(
+    demo_markets: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    from planner.publish.site import build_public_site
+
+    ids = list(demo_markets["market_id"][:2])
+    logs = pd.DataFrame(
+        {
+            "month": ["2024-01"] * len(LEAKY_INDUSTRIES) * 2,
+            "market_id": [ids[0]] * len(LEAKY_INDUSTRIES) + [ids[1]] * len(LEAKY_INDUSTRIES),
+            "market_name": ["张伟的市场"] * len(LEAKY_INDUSTRIES) * 2,
+            "industry": LEAKY_INDUSTRIES * 2,
+            "postings": list(range(1, 13)),
+            "seekers": [2] * 12,
+        }
+    )
+    export_directory(demo_markets, tmp_path / "data", work_logs=logs)
+    build_public_site(demo_markets, tmp_path / "site", work_logs=logs)
+    files = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.endswith(".png")]
+    assert len(files) >= 10
+    for p in files:
+        text = p.read_bytes().decode("utf-8-sig", errors="replace")
+        for leak in LEAKS:
+            assert leak not in text, (p.name, leak)
+    # Every row went to 其他: its postings are the sum of all rows of each market.
+    rows = _csv(tmp_path / "data" / "job_ratio_by_market.csv")
+    assert [(r["市场编号"], r["行业"], r["岗位数"]) for r in rows] == [
+        (ids[0], "其他", str(sum(range(1, 7)))),
+        (ids[1], "其他", str(sum(range(7, 13)))),
+    ]
+    assert rows[0]["市场名称"] == demo_markets["name"].iloc[0]  # the directory's name
+    stats = (tmp_path / "site" / "stats.html").read_text(encoding="utf-8")
+    assert "其他" in stats
+
+
+def test_market_ids_that_are_phone_numbers_are_refused(tmp_path: Path) -> None:
+    logs = pd.DataFrame(
+        {
+            "month": ["2024-01"],
+            "market_id": ["139 1234 5678"],
+            "industry": ["建筑"],
+            "postings": [1],
+            "seekers": [1],
+        }
+    )
+    with pytest.raises(
+        InvalidValueError, match=r"column 'market_id'.*phone number.*not shown"
+    ) as e:
+        job_ratio_table(logs)
+    assert "1234" not in str(e.value)
+
+
+def test_extra_directory_columns_reach_no_public_file(tmp_path: Path) -> None:
+    from planner.publish.site import build_public_site
+
+    secret_id = "370102199001011234"
+    src = tmp_path / "markets.csv"
+    src.write_text(
+        "编号,名称,地址,经度,纬度,开放时间,联系电话,负责人身份证,负责人\n"
+        f"A1,东城驿站,幸福路1号,118.60,36.20,每天 05:00-11:00,0539-5550101,{secret_id},王建国\n",
+        encoding="utf-8",
+    )
+    markets = read_markets(src, coords="wgs84")
+    assert "负责人身份证" in markets.columns  # kept for the user …
+    export_directory(markets, tmp_path / "data")
+    build_public_site(markets, tmp_path / "site")
+    files = [p for p in (tmp_path / "data").rglob("*") if p.is_file()]
+    files += [p for p in (tmp_path / "site").rglob("*") if p.is_file() and "leaflet" not in p.parts]
+    for p in files:  # … and never published
+        text = p.read_bytes().decode("utf-8-sig", errors="replace")
+        for secret in (secret_id, "负责人", "王建国"):
+            assert secret not in text, (p.name, secret)
+    assert "东城驿站" in (tmp_path / "site" / "directory.html").read_text(encoding="utf-8")
+
+
+def test_hours_kind_says_how_hours_were_read() -> None:
+    from planner.io.hours import parse_hours
+
+    m = gpd.GeoDataFrame(
+        {
+            "name": ["甲", "乙", "丙", "丁"],
+            "hours": ["每天 5:00-12:00", "凌晨4时上岗，上午10时许人员散去", "看天气", None],
+            "opening_hours": [
+                parse_hours("每天 5:00-12:00"),
+                parse_hours("每天 04:00-10:00"),  # what read_markets infers from the sentence
+                None,
+                None,
+            ],
+        },
+        geometry=[Point(118.6, 36.2)] * 4,
+        crs=4326,
+    )
+    t = directory_table(m)
+    assert t["hours_kind"].tolist() == ["schedule", "inferred", "text", "none"]
+    assert t["schedule"].isna().tolist() == [False, False, True, True]

@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import prcoords
 import pytest
 import shapely
+from _browser import ARTIFACTS, Browser, no_sideways_scroll, offline_only, open_browser
 
 from planner import settings
 from planner.demo import write_demo_inputs
@@ -18,6 +21,8 @@ from planner.errors import InvalidValueError, PlannerError
 from planner.inputs import load_inputs
 from planner.network import isochrones as iso_module
 from planner.pipeline import run_study
+from planner.publish._map_context import main_roads, place_labels
+from planner.publish._tiles import tile_source
 from planner.publish.maps import _coverage_polygons, _demand_squares, escape, planner_map, save_map
 from planner.run import StudyRun
 from planner.study import load_study
@@ -80,10 +85,20 @@ def test_offline_no_remote_scripts_or_styles(saved: tuple[Path, str]) -> None:
         assert (path.parent / ref).is_file()
 
 
+def _town_names(run: StudyRun) -> list[str]:
+    """Township names by hand: the demo's town halls, 人民政府 / 办事处 cut, the county's own
+    government (a unit's name) left out."""
+    places = run.inputs.roads.places
+    halls = places.loc[places["kind"] == "townhall", "name"].tolist()
+    names = [re.sub(r"(人民政府|办事处)$", "", h) for h in halls]
+    return sorted(n for n in names if n not in set(run.inputs.area.units["name"]))
+
+
 def test_markers_and_popups_match_the_run(run: StudyRun, saved: tuple[Path, str]) -> None:
     _, page = saved
     assert page.count("L.circleMarker(") == len(run.markets)
-    assert page.count("L.marker(") == len(run.plan.sites)
+    # proposed sites and the township names (labels, not interactive)
+    assert page.count("L.marker(") == len(run.plan.sites) + len(_town_names(run))
     popups = _bound(page, "bindPopup")
     assert len(popups) == len(run.markets) + len(run.plan.sites)
     for _, site in run.plan.sites.iterrows():
@@ -110,18 +125,42 @@ def test_layers_legend_and_chinese_labels(saved: tuple[Path, str]) -> None:
 
 
 def test_input_text_is_escaped(evil_run: StudyRun, tmp_path: Path) -> None:
-    page = save_map(planner_map(evil_run, isochrones=False), tmp_path / "m.html").read_text()
+    title = "<b>标题</b>"
+    page = save_map(
+        planner_map(evil_run, isochrones=False, title=title), tmp_path / "m.html"
+    ).read_text()
     assert "<script>alert(1)" not in page
     assert "${alert(2)}" not in page
+    assert "<b>标题</b>" not in page and page.count("&lt;b&gt;标题&lt;/b&gt;") == 2
     popups = _bound(page, "bindPopup") + _bound(page, "bindTooltip")
     assert any("&lt;script&gt;alert(1)&lt;/script&gt;" in p for p in popups)
-    # the site popup carries the escaped anchor name and reason
+    # the site popup carries the escaped anchor name; the plan's English reason is not shown
     site_pop = [p for p in popups if evil_run.plan.sites["site_id"].iloc[0] in p and "理由" in p]
-    assert "because &lt;script&gt;alert(1)&lt;/script&gt; | a pipe" in site_pop[0]
+    assert "选址依托：" in site_pop[0] and "&lt;script&gt;alert(1)&lt;/script&gt;" in site_pop[0]
+    assert "because" not in page
     assert any("&#96;&#36;{alert(2)}&#96;" in p for p in popups)
     # no decoded popup holds a tag other than the ones the map writes itself
     for p in popups:
         assert set(re.findall(r"<(/?\w+)", p)) <= {"b", "/b", "br"}
+
+
+def test_popups_are_chinese(saved: tuple[Path, str]) -> None:
+    popups = _bound(saved[1], "bindPopup")
+    english = re.compile(r"\b(tier|id|anchor|newly|covered|modes|reason|nearest|workers)\b", re.I)
+    for p in popups:
+        assert not english.search(p), p
+    assert any("理由：可新增覆盖约" in p for p in popups)
+
+
+def test_title_collapsed_layers_and_metric_scale(run: StudyRun, saved: tuple[Path, str]) -> None:
+    page = _plain(saved[1])
+    title = f"{run.inputs.study.name} 零工市场布局规划图"
+    assert f"<title>{escape(title)}</title>" in page
+    assert f"<div class='planner-title' role='heading' aria-level='1'>{escape(title)}</div>" in page
+    layers = re.search(r"L\.control\.layers\([^;]*?(\{[^{}]*\})\s*\)\.addTo", page, re.S)
+    assert layers is not None and '"collapsed": true' in layers.group(1)
+    assert "L.control.scale({metric: true, imperial: false" in page
+    assert "L.control.scale()" not in page  # folium's own, with miles
 
 
 def test_escape_by_hand() -> None:
@@ -210,14 +249,56 @@ def test_amap_tiles_shift_overlays_to_gcj02(run: StudyRun) -> None:
     assert abs(lon - wgs.x) > 1e-4
 
 
-def test_osm_tiles_and_template() -> None:
-    from planner.publish.maps import _tile_spec
-
-    spec = _tile_spec("openstreetmap")
-    assert spec is not None and "tile.openstreetmap.org" in spec[0]
+def test_one_tile_vocabulary() -> None:
+    osm = tile_source("osm")
+    assert osm is not None and "tile.openstreetmap.org" in osm.layers[0].url
     tmpl = "https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&x={x}&y={y}&l={z}"
-    assert _tile_spec(tmpl) == (tmpl, "basemap", "abc")
-    assert _tile_spec(None) is None
+    url = tile_source(tmpl)
+    assert url is not None and url.layers[0].url == tmpl and url.coords == "wgs84"
+    assert tile_source("https://webrd01.is.autonavi.com/t?x={x}&y={y}&z={z}").coords == "gcj02"
+    assert tile_source(None) is None and tile_source("none") is None
+    tdt = tile_source("tianditu", "abc123def456")
+    assert tdt is not None and [t.url.endswith("tk=abc123def456") for t in tdt.layers] == [
+        True,
+        True,
+    ]
+    with pytest.raises(InvalidValueError, match=r"unknown tiles 'openstreetmap'.*'osm'"):
+        tile_source("openstreetmap")
+
+
+def test_tiles_from_the_study_reach_both_maps(run: StudyRun) -> None:
+    page = planner_map(run, tiles="tianditu", tianditu_key="abc123def456", isochrones=False)
+    html = page.get_root().render()
+    assert html.count("tianditu.gov.cn") == 2 and "abc123def456" in html
+    # with a basemap, the map draws no context of its own
+    assert "主要道路" not in _plain(html)
+    assert '"className": "planner-label"' not in html
+
+
+def test_offline_context_roads_by_hand(run: StudyRun) -> None:
+    streets = run.inputs.roads.streets
+    cls = streets["highway"].str.replace("_link", "", regex=False)
+    main = streets[cls.isin(["motorway", "trunk", "primary", "secondary", "tertiary"])]
+    roads = main_roads(streets, lambda g: g)  # stay in the study CRS to measure in metres
+    assert roads is not None
+    assert {f["properties"]["highway"] for f in roads["features"]} == set(cls[main.index].unique())
+    merged = gpd.GeoSeries(
+        [shapely.geometry.shape(f["geometry"]) for f in roads["features"]], crs=streets.crs
+    )
+    # merging and 20 m simplification keep the length within 1 %
+    assert merged.length.sum() == pytest.approx(main.geometry.length.sum(), rel=0.01)
+    named = [f["properties"]["label"] for f in roads["features"]]
+    assert any(n.startswith(main["name"].dropna().iloc[0]) for n in named)
+
+
+def test_offline_context_township_names(run: StudyRun, saved: tuple[Path, str]) -> None:
+    labels = place_labels(run.inputs.area.units, run.inputs.roads.places, lambda g: g.to_crs(4326))
+    assert [n for n, _, _ in labels] == _town_names(run)
+    assert "城关街道" in _town_names(run) and "东岭镇" in _town_names(run)
+    page = _plain(saved[1])
+    for name in _town_names(run):
+        assert f"<span>{name}</span>" in page
+    assert "主要道路" in page and "乡镇名称" in page
 
 
 def test_bad_inputs(run: StudyRun, tmp_path: Path) -> None:
@@ -228,3 +309,58 @@ def test_bad_inputs(run: StudyRun, tmp_path: Path) -> None:
     m = planner_map(run, isochrones=False)
     with pytest.raises(PlannerError, match=r"saved as an \.html file"):
         save_map(m, tmp_path / "map.png")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from open_browser()
+
+
+@pytest.mark.browser
+def test_planner_map_renders_offline_on_a_desk_and_a_phone(
+    browser: Browser, run: StudyRun, saved: tuple[Path, str]
+) -> None:
+    path, _ = saved
+    for width, height, mobile, shot in ((1200, 800, False, "planner_map.png"),
+                                        (390, 844, True, "planner_map_phone.png")):  # fmt: skip
+        browser.open_tab(width, height, mobile=mobile)
+        browser.goto(path)
+        assert browser.eval("typeof L") == "object"
+        assert browser.eval("document.querySelectorAll('.leaflet-container').length") == 1
+        n_sites = browser.eval(
+            "document.querySelectorAll('.leaflet-marker-icon.planner-site').length"
+        )
+        assert n_sites == len(run.plan.sites)
+        names = browser.eval(
+            "Array.from(document.querySelectorAll('.planner-label')).map(e => e.textContent)"
+        )
+        assert sorted(names) == _town_names(run)
+        # the layer control is collapsed, the scale metric only
+        assert browser.eval("document.querySelectorAll('.leaflet-control-layers').length") == 1
+        assert (
+            browser.eval("document.querySelectorAll('.leaflet-control-layers-expanded').length")
+            == 0
+        )
+        scale = browser.eval(
+            "Array.from(document.querySelectorAll('.leaflet-control-scale-line'))"
+            ".map(e => e.textContent)"
+        )
+        assert len(scale) == 1 and re.fullmatch(r"\d+ k?m", scale[0])
+        # title, legend and scale all inside the window and apart
+        boxes = browser.eval(
+            "['.planner-title', '.planner-legend', '.leaflet-control-scale'].map(s => {"
+            " const r = document.querySelector(s).getBoundingClientRect();"
+            " return [r.left, r.top, r.right, r.bottom]; })"
+        )
+        for left, top, right, bottom in boxes:
+            assert left >= 0 and top >= 0 and right <= width and bottom <= height
+        for i in range(3):
+            for j in range(i + 1, 3):
+                a, b = boxes[i], boxes[j]
+                assert min(a[2], b[2]) <= max(a[0], b[0]) or min(a[3], b[3]) <= max(a[1], b[1])
+        legend_open = browser.eval("document.querySelector('.planner-legend').open")
+        assert legend_open == (not mobile)  # folded on a phone, where it would cover the map
+        no_sideways_scroll(browser)
+        offline_only(browser)
+        assert browser.console_errors == []
+        browser.screenshot(ARTIFACTS / shot)

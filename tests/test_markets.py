@@ -29,8 +29,11 @@ from planner.io.coords import convert
 from planner.io.crs import StudyArea
 from planner.io.hours import parse_hours
 from planner.io.markets import (
+    FACILITY_KEYS,
+    FACILITY_LABELS,
     MARKET_COLUMNS,
     facility_keys,
+    facility_words,
     read_markets,
     split_list,
     write_markets_template,
@@ -249,6 +252,22 @@ def test_lists_and_facility_keys() -> None:
         "ebike_charging",
         "phone_charging",
     ]
+    # Issue #10: every facility of "休息区、饮水、充电、卫生间、遮阳棚" is found; the bare 充电
+    # names both kinds of charging, a specific one only its own kind.
+    assert facility_keys(split_list("休息区、饮水、充电、卫生间、遮阳棚")) == [
+        "waiting_room",
+        "drinking_water",
+        "ebike_charging",
+        "phone_charging",
+        "toilets",
+        "shelter",
+    ]
+    assert facility_keys(["电动车充电"]) == ["ebike_charging"]
+    assert facility_keys(["手机充电"]) == ["phone_charging"]
+    assert facility_keys(["厕所"]) == facility_keys(["卫生间"]) == ["toilets"]
+    # search words of a key: its label and every synonym (厕所 finds 卫生间)
+    assert {"卫生间", "厕所", "洗手间"} <= set(facility_words(["toilets"]))
+    assert set(FACILITY_LABELS) == set(FACILITY_KEYS)
 
 
 def test_area_gives_its_crs(tmp_path: Path) -> None:

@@ -1,254 +1,53 @@
 """Tests of planner.publish.site: the static public map and directory.
 
-The ``browser`` tests drive Debian's headless Chromium over the DevTools protocol (a pipe,
-``--remote-debugging-pipe``; a small client below, no extra package) with networking off,
-open the pages from ``file://`` and check what a visitor sees. Screenshots go to
-``tests/_artifacts/`` (git-ignored).
+The ``browser`` tests drive Debian's headless Chromium (``tests/_browser.py``) with
+networking off, open the pages from ``file://`` and check what a visitor sees, on a desk
+(1200 × 800) and on a phone (390 × 844). Screenshots go to ``tests/_artifacts/``
+(git-ignored).
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-import queue
 import re
-import shutil
-import subprocess
-import tempfile
-import threading
-import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import geopandas as gpd
 import numpy as np
+import prcoords
 import pytest
+from _browser import (
+    ARTIFACTS,
+    Browser,
+    no_sideways_scroll,
+    offline_only,
+    open_browser,
+    overlapping_pairs,
+)
 from shapely.geometry import Point, box
 
 from planner.demo import write_demo_inputs
 from planner.errors import CRSError, InputFileError, InvalidValueError
 from planner.io.coords import convert
-from planner.io.hours import parse_hours
+from planner.io.hours import OpeningHours, parse_hours
 from planner.io.markets import read_markets
 from planner.io.vector import read_boundaries
 from planner.io.worklogs import read_work_logs
 from planner.publish._assets import leaflet_version
 from planner.publish.site import build_public_site
 
-ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 EVIL = "<script>alert(1)</script>"
 EVIL_ADDRESS = "<img src=x onerror=alert(2)>路1号"
-
-
-# --------------------------------------------------------------------------------------
-# A minimal DevTools-protocol client over a pipe
-# --------------------------------------------------------------------------------------
-
-
-def _high_fd(fd: int) -> int:
-    import fcntl
-
-    high = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
-    os.close(fd)
-    return high
-
-
-class Browser:
-    """Headless Chromium driven over ``--remote-debugging-pipe`` (fd 3 in, fd 4 out)."""
-
-    def __init__(self, executable: str, profile: Path) -> None:
-        cmd_r, self._cmd_w = os.pipe()
-        self._res_r, res_w = os.pipe()
-        # Move the child's ends above 4, so that dup2 onto 3 and 4 cannot clobber one another.
-        cmd_r, res_w = (_high_fd(fd) for fd in (cmd_r, res_w))
-        flags = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-default-apps",
-            "--disable-extensions",
-            "--disable-sync",
-            "--no-first-run",
-            "--no-default-browser-check",
-            "--mute-audio",
-            # Networking off: every http(s) request goes to a closed local port.
-            "--proxy-server=127.0.0.1:9",
-            "--proxy-bypass-list=<-loopback>",
-            "--lang=zh-CN",
-            f"--user-data-dir={profile}",
-            "--remote-debugging-pipe",
-            "about:blank",
-        ]
-        self.log_path = profile / "chromium.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in close()
-
-        def wire() -> None:  # in the child: the protocol wants fd 3 (in) and fd 4 (out)
-            os.dup2(cmd_r, 3)
-            os.dup2(res_w, 4)
-
-        self.proc = subprocess.Popen(
-            [executable, *flags],
-            preexec_fn=wire,
-            close_fds=False,
-            stdout=subprocess.DEVNULL,
-            stderr=self._log,
-        )
-        os.close(cmd_r)
-        os.close(res_w)
-        self._next_id = 0
-        self._replies: dict[int, dict[str, Any]] = {}
-        self._events: queue.Queue[dict[str, Any]] = queue.Queue()
-        self._cond = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        self.session = ""
-        self.dialogs: list[str] = []
-        self.requests: list[str] = []
-        self.console_errors: list[str] = []
-
-    def _read(self) -> None:
-        buf = b""
-        with os.fdopen(self._res_r, "rb", buffering=0) as fh:
-            while True:
-                chunk = fh.read(65536)
-                if not chunk:
-                    break
-                buf += chunk
-                while b"\0" in buf:
-                    raw, buf = buf.split(b"\0", 1)
-                    msg = json.loads(raw)
-                    if "id" in msg:
-                        with self._cond:
-                            self._replies[msg["id"]] = msg
-                            self._cond.notify_all()
-                    else:
-                        self._on_event(msg)
-
-    def _on_event(self, msg: dict[str, Any]) -> None:
-        method = msg.get("method", "")
-        params = msg.get("params", {})
-        if method == "Page.javascriptDialogOpening":
-            self.dialogs.append(params.get("message", ""))
-            self._send_nowait("Page.handleJavaScriptDialog", {"accept": True}, self.session)
-        elif method == "Network.requestWillBeSent":
-            self.requests.append(params["request"]["url"])
-        elif method == "Runtime.exceptionThrown":
-            self.console_errors.append(json.dumps(params.get("exceptionDetails", {}))[:500])
-        self._events.put(msg)
-
-    def _send_nowait(self, method: str, params: dict[str, Any], session: str) -> int:
-        with self._cond:
-            self._next_id += 1
-            mid = self._next_id
-        msg: dict[str, Any] = {"id": mid, "method": method, "params": params}
-        if session:
-            msg["sessionId"] = session
-        os.write(self._cmd_w, json.dumps(msg).encode() + b"\0")
-        return mid
-
-    def send(
-        self, method: str, params: dict[str, Any] | None = None, *, timeout_s: float = 30
-    ) -> Any:
-        mid = self._send_nowait(method, params or {}, self.session)
-        deadline = time.monotonic() + timeout_s
-        with self._cond:
-            while mid not in self._replies:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(f"no reply to {method}")
-                self._cond.wait(left)
-            reply = self._replies.pop(mid)
-        if "error" in reply:
-            raise RuntimeError(f"{method}: {reply['error']}")
-        return reply.get("result", {})
-
-    def wait_ready(self, timeout_s: float = 60) -> None:
-        """Wait until the browser answers (a message sent while it starts up is lost)."""
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                self.send("Browser.getVersion", timeout_s=1)
-                return
-            except (TimeoutError, BrokenPipeError):
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    tail = self.log_path.read_text(errors="replace")[-2000:]
-                    raise RuntimeError(f"chromium did not start; its log ends:\n{tail}") from None
-
-    def open_tab(self, width_px: int = 1200, height_px: int = 800, *, mobile: bool = False) -> None:
-        self.session = ""
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
-            "sessionId"
-        ]
-        for domain in ("Page", "Runtime", "Network"):
-            self.send(f"{domain}.enable")
-        self.send(
-            "Network.emulateNetworkConditions",
-            {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
-        )
-        self.send(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width_px, "height": height_px, "deviceScaleFactor": 1, "mobile": mobile},
-        )
-        self.dialogs.clear()
-        self.requests.clear()
-        self.console_errors.clear()
-
-    def goto(self, path: Path, *, timeout_s: float = 30) -> None:
-        while not self._events.empty():
-            self._events.get_nowait()
-        self.send("Page.navigate", {"url": path.resolve().as_uri()})
-        deadline = time.monotonic() + timeout_s
-        while True:
-            msg = self._events.get(timeout=max(0.1, deadline - time.monotonic()))
-            if msg.get("method") == "Page.loadEventFired" and msg.get("sessionId") == self.session:
-                break
-        self.eval("new Promise(r => setTimeout(r, 300))")  # let Leaflet finish drawing
-
-    def eval(self, expression: str) -> Any:
-        result = self.send(
-            "Runtime.evaluate",
-            {"expression": expression, "returnByValue": True, "awaitPromise": True},
-        )
-        if "exceptionDetails" in result:
-            raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def screenshot(self, path: Path) -> Path:
-        self.eval("new Promise(r => setTimeout(r, 400))")  # let popups finish fading in
-        data = self.send("Page.captureScreenshot", {"format": "png"})["data"]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(base64.b64decode(data))
-        return path
-
-    def close(self) -> None:
-        try:
-            self._send_nowait("Browser.close", {}, "")
-            self.proc.wait(timeout=10)
-        except (OSError, subprocess.TimeoutExpired):
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self._cmd_w)
-        self._log.close()
+PHONE = (390, 844)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed (apt-get install chromium fonts-noto-cjk)")
-    with tempfile.TemporaryDirectory(prefix="planner-chromium-") as profile:
-        b = Browser(CHROMIUM, Path(profile))
-        try:
-            b.wait_ready()
-            yield b
-        finally:
-            b.close()
+    yield from open_browser()
 
 
 # --------------------------------------------------------------------------------------
@@ -268,6 +67,29 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         markets, root / "site", boundaries=boundaries, work_logs=logs, inputs=[files.markets]
     )
     return {"markets": markets, "logs": logs, "boundaries": boundaries, "index": index}
+
+
+NO_COORDS = "SF-LG-006"
+UNREAD_HOURS = "SF-LG-005"
+
+
+@pytest.fixture(scope="module")
+def mixed(demo: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The demo site as real files have it: a market without coordinates, one whose hours
+    could not be read (text kept, no schedule)."""
+    markets = demo["markets"].copy()
+    i = int(np.flatnonzero(markets["market_id"] == NO_COORDS)[0])
+    j = int(np.flatnonzero(markets["market_id"] == UNREAD_HOURS)[0])
+    markets.loc[markets.index[i], "geometry"] = None
+    markets.loc[markets.index[j], "hours"] = "赶集日开市，时间不定"
+    markets.loc[markets.index[j], "opening_hours"] = None
+    index = build_public_site(
+        markets,
+        tmp_path_factory.mktemp("mixed") / "site",
+        boundaries=demo["boundaries"],
+        work_logs=demo["logs"],
+    )
+    return {"markets": markets, "logs": demo["logs"], "index": index}
 
 
 def _evil_markets() -> gpd.GeoDataFrame:
@@ -312,11 +134,6 @@ def _set_open_at(b: Browser, weekday: int, hhmm: str) -> None:
     )
 
 
-def _offline_only(b: Browser) -> None:
-    remote = [u for u in b.requests if not u.startswith(("file:", "data:", "about:"))]
-    assert remote == [], f"pages requested remote resources: {remote}"
-
-
 # --------------------------------------------------------------------------------------
 # Browser tests
 # --------------------------------------------------------------------------------------
@@ -340,7 +157,7 @@ def test_map_loads_offline_with_one_marker_per_mappable_market(
     assert browser.eval("document.getElementById('count').textContent") == (
         f"显示 {len(markets)} / {len(markets)} 个市场"
     )
-    _offline_only(browser)
+    offline_only(browser)
     assert browser.console_errors == []
     assert browser.dialogs == []
     browser.screenshot(ARTIFACTS / "public_index.png")
@@ -357,15 +174,25 @@ def test_popup_shows_the_public_fields(browser: Browser, demo: dict[str, Any]) -
         row["name"],
         "综合性零工市场",
         row["address"],
-        row["hours"],
         row["phone"],
         row["hotline"],
         row["complaints"],
         "、".join(row["occupations"]),
         "、".join(row["services"]),
+        "休息区、饮水、充电、卫生间、遮阳棚",  # every facility as published
     ):
         assert value in text
-    assert "候工室" in text and "饮水" in text  # facility labels from 休息区, 饮水
+    # The hours once, normalised ("每天 5:00-12:00" is published; not shown raw and again).
+    assert row["hours"] == "每天 5:00-12:00"
+    assert text.count("05:00-12:00") == 1 and "5:00-12:00（" not in text
+    links = browser.eval(
+        "Array.from(document.querySelectorAll('.leaflet-popup-content a'))"
+        ".map(a => [a.textContent, a.getAttribute('href')])"
+    )
+    tel = [h for _, h in links if h.startswith("tel:")]
+    assert tel == ["tel:05395550101", "tel:05395550100", "tel:05395550999"]
+    nav = {t: h for t, h in links if not h.startswith("tel:")}
+    assert set(nav) == {"高德导航", "百度导航"}
     browser.screenshot(ARTIFACTS / "public_index_popup.png")
 
 
@@ -429,12 +256,26 @@ def test_directory_page_search_and_district_filter(browser: Browser, demo: dict[
         for n, a in zip(markets["name"], markets["address"], strict=True)
         if "建材" in n or "建材" in a
     ]
+    # Synonyms: 厕所 finds the markets listing 卫生间, 充电 those with either charging.
+    for query, word in (("厕所", "卫生间"), ("卫生间", "卫生间"), ("洗手间", "卫生间")):
+        browser.eval(
+            f"(() => {{ const q = document.getElementById('q'); q.value = '{query}';"
+            " q.dispatchEvent(new Event('input')); })()"
+        )
+        shown = browser.eval(
+            "Array.from(document.querySelectorAll('#directory tbody tr'))"
+            ".filter(r => r.style.display !== 'none').map(r => r.cells[0].textContent)"
+        )
+        assert shown == [
+            n for n, f in zip(markets["name"], markets["facilities"], strict=True) if word in f
+        ]
+        assert len(shown) == len(markets)  # every demo market lists 卫生间
     browser.eval(
         "(() => { const q = document.getElementById('q'); q.value = '';"
         " q.dispatchEvent(new Event('input')); })()"
     )
     browser.screenshot(ARTIFACTS / "public_directory.png")
-    _offline_only(browser)
+    offline_only(browser)
     assert browser.console_errors == []
 
 
@@ -455,19 +296,7 @@ def test_stats_page_chart_has_one_total_point_per_month(
     for (_, got), (_, want) in zip(points, expected, strict=True):
         assert abs(float(got) - float(want)) <= 0.01  # the page rounds halves up
     browser.screenshot(ARTIFACTS / "public_stats.png")
-    _offline_only(browser)
-
-
-@pytest.mark.browser
-def test_phone_layout_screenshot(browser: Browser, demo: dict[str, Any]) -> None:
-    browser.open_tab(390, 844, mobile=True)
-    browser.goto(demo["index"])
-    assert browser.eval("document.querySelector('meta[name=viewport]') !== null")
-    # On a phone the list goes under the map (flex column), not beside it.
-    assert browser.eval(
-        "getComputedStyle(document.querySelector('.map-layout')).flexDirection"
-    ) == ("column")
-    browser.screenshot(ARTIFACTS / "public_index_phone.png")
+    offline_only(browser)
 
 
 @pytest.mark.browser
@@ -483,11 +312,14 @@ def test_script_name_shows_as_text_and_never_runs(browser: Browser, evil_site: P
     assert browser.eval("document.querySelector('.leaflet-popup-content h3').textContent") == EVIL
     popup = browser.eval("document.querySelector('.leaflet-popup-content').textContent")
     assert EVIL_ADDRESS in popup and "<i>瓦工</i>" in popup
-    # The phone link cannot become a javascript: URL.
+    # The phone text cannot become a javascript: URL: only tel: and the two map apps.
     hrefs = browser.eval(
         "Array.from(document.querySelectorAll('.leaflet-popup-content a')).map(a => a.href)"
     )
-    assert all(h.startswith("tel:") for h in hrefs)
+    assert hrefs and all(
+        h.startswith(("tel:", "https://uri.amap.com/", "https://api.map.baidu.com/")) for h in hrefs
+    )
+    assert not [h for h in hrefs if "javascript" in h.lower()]
     injected = browser.eval(
         "Array.from(document.querySelectorAll('script')).filter(s => s.textContent.includes"
         "('alert(')).length + document.querySelectorAll('img[src=x], b, i').length"
@@ -536,12 +368,17 @@ def test_pages_load_nothing_remote(demo: dict[str, Any]) -> None:
     folder = demo["index"].parent
     for page in ("index.html", "directory.html", "stats.html"):
         html = (folder / page).read_text(encoding="utf-8")
-        refs = re.findall(r'(?:src|href)="([^"]+)"', html)
-        assert refs, page
-        for ref in refs:
+        # Nothing is loaded from elsewhere: every script, style sheet and image is local.
+        loads = re.findall(r'<(?:script|link|img)\b[^>]*?(?:src|href)="([^"]+)"', html)
+        assert loads, page
+        for ref in loads:
             assert not re.match(r"(?i)(https?:)?//", ref), (page, ref)
-            if not ref.startswith(("tel:", "#")):
-                assert (folder / ref).is_file(), (page, ref)
+            assert (folder / ref).is_file(), (page, ref)
+        # Links a visitor follows: local pages and files, tel:, and the map apps only.
+        for a in re.findall(r'<a\b[^>]*?href="([^"]+)"', html):
+            if a.startswith(("tel:", "https://uri.amap.com/", "https://api.map.baidu.com/")):
+                continue
+            assert not re.match(r"(?i)(https?:)?//", a) and (folder / a).is_file(), (page, a)
         assert '<meta name="viewport"' in html
     assert _site_data(demo["index"])["tiles"] is None
 
@@ -625,7 +462,13 @@ def test_refuses_to_write_over_an_input(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"tiles": "google"}, InvalidValueError, r"unknown tiles 'google'.*Fix: use 'none'"),
+        ({"tiles": "google"}, InvalidValueError, r"unknown tiles 'google'.*Fix: use one of 'none'"),
+        ({"tiles": "https://x.org/a.png"}, InvalidValueError, r"not a tile URL template"),
+        (
+            {"tiles": 'https://x.org/{z}/{x}/{y}.png?a="><script>'},
+            InvalidValueError,
+            r"not a tile URL template",
+        ),
         ({"tiles": "tianditu"}, InvalidValueError, r"Tianditu tiles need a key.*tianditu_key"),
         (
             {"tiles": "tianditu", "tianditu_key": "x'; alert(1)"},
@@ -660,29 +503,233 @@ def test_tianditu_key_goes_into_both_layers(tmp_path: Path) -> None:
     assert _site_data(index)["display_coords"] == "wgs84"
 
 
-@pytest.fixture(scope="module")
-def planner_map_page(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
-    from planner.inputs import load_inputs
-    from planner.pipeline import run_study
-    from planner.publish.maps import planner_map, save_map
-    from planner.study import load_study
+# --------------------------------------------------------------------------------------
+# Phones first: cards, tap-to-call, navigation, open-now badges
+# --------------------------------------------------------------------------------------
 
-    files = write_demo_inputs(tmp_path_factory.mktemp("demo-run"), scale=0.3)
-    run = run_study(load_inputs(load_study(files.study)))
-    path = save_map(planner_map(run), tmp_path_factory.mktemp("pmap") / "planner_map.html")
-    return path, len(run.plan.sites)
+_WEEK = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def _expected_badge(h: OpeningHours | None, status: str, weekday: int, minute: int) -> str:
+    """The badge by brute force: step minute by minute with OpeningHours.is_open."""
+    if status == "closed":
+        return "已关闭"
+    if status == "suspended":
+        return "暂停运营"
+    if h is None:
+        return "营业时间以公布为准"
+    start = datetime(2024, 6, 3) + timedelta(days=weekday, minutes=minute)  # 2024-06-03: Mon
+    is_open = h.is_open(start)
+    t = start
+    for _ in range(8 * 1440):
+        t += timedelta(minutes=1)
+        if h.is_open(t) != is_open:
+            break
+    else:
+        return "未营业"
+    days = (t.date() - start.date()).days
+    if is_open:
+        return f"营业中 · {'次日' if days else ''}{t:%H:%M} 结束"
+    word = "今天" if days == 0 else "明天" if days == 1 else _WEEK[t.weekday()]
+    return f"未营业 · {word} {t:%H:%M} 开门"
+
+
+def _badges(b: Browser, weekday: int, minute: int) -> list[str]:
+    b.eval(f"window.PlannerMarket.fillBadges({{weekday: {weekday}, minute: {minute}}})")
+    return b.eval(
+        "Array.from(document.querySelectorAll('#directory tbody tr span.badge'))"
+        ".map(e => e.textContent)"
+    )
 
 
 @pytest.mark.browser
-def test_planner_map_renders_offline(browser: Browser, planner_map_page: tuple[Path, int]) -> None:
-    path, n_sites = planner_map_page
+def test_open_now_badges_and_next_opening(browser: Browser, mixed: dict[str, Any]) -> None:
+    markets = mixed["markets"]
     browser.open_tab()
-    browser.goto(path)
-    assert browser.eval("typeof L") == "object"
-    assert browser.eval("document.querySelectorAll('.leaflet-container').length") == 1
-    # proposed sites are drawn as icon markers (existing markets go on the canvas)
-    assert browser.eval("document.querySelectorAll('.leaflet-marker-icon').length") == n_sites
-    assert browser.eval("document.querySelectorAll('.leaflet-control-layers').length") == 1
-    _offline_only(browser)
+    browser.goto(mixed["index"].parent / "directory.html")
+    ids = list(markets["market_id"])
+    for weekday, minute in ((0, 300), (0, 359), (5, 720), (6, 780), (2, 1439)):
+        expected = [
+            _expected_badge(h, str(s), weekday, minute)
+            for h, s in zip(markets["opening_hours"], markets["status"], strict=True)
+        ]
+        assert _badges(browser, weekday, minute) == expected, (weekday, minute)
+    # By hand, Monday 05:00: the 5:00-12:00 market is open until 12:00, the 06:00-11:00 one
+    # opens today at 06:00; Saturday 12:00: the Monday-Saturday 05:30-11:30 market opens
+    # again on Monday at 05:30; hours that could not be read are never "open".
+    by_id = dict(zip(ids, _badges(browser, 0, 300), strict=True))
+    assert by_id["SF-LG-001"] == "营业中 · 12:00 结束"
+    assert by_id["SF-LG-003"] == "未营业 · 今天 06:00 开门"
+    assert by_id[UNREAD_HOURS] == "营业时间以公布为准"
+    assert dict(zip(ids, _badges(browser, 5, 720), strict=True))["SF-LG-002"] == (
+        "未营业 · 周一 05:30 开门"
+    )
+    # The "open at" filter never shows the market without a schedule.
+    for weekday in range(7):
+        _set_open_at(browser, weekday, "07:00")
+        shown = browser.eval(
+            "Array.from(document.querySelectorAll('#directory tbody tr'))"
+            ".filter(r => r.style.display !== 'none').map(r => r.dataset.id)"
+        )
+        assert UNREAD_HOURS not in shown and shown
     assert browser.console_errors == []
-    browser.screenshot(ARTIFACTS / "planner_map.png")
+
+
+def _phone(b: Browser, page: Path) -> None:
+    b.open_tab(*PHONE, mobile=True)
+    b.goto(page)
+    no_sideways_scroll(b)
+
+
+def _nav_coords(href: str) -> tuple[float, float]:
+    """(lon, lat) of an AMap or Baidu Maps link."""
+    q = parse_qs(urlsplit(href).query)
+    if "position" in q:  # AMap: lon,lat
+        lon, lat = map(float, q["position"][0].split(","))
+    else:  # Baidu: lat,lng
+        lat, lon = map(float, q["location"][0].split(","))
+    return lon, lat
+
+
+@pytest.mark.browser
+def test_phone_directory_is_a_card_per_market(browser: Browser, mixed: dict[str, Any]) -> None:
+    markets = mixed["markets"]
+    _phone(browser, mixed["index"].parent / "directory.html")
+    cards = browser.eval(
+        """Array.from(document.querySelectorAll('#directory tbody tr')).map(tr => {
+          const r = tr.getBoundingClientRect(), n = tr.querySelector('td.name');
+          return {id: tr.dataset.id, display: getComputedStyle(tr).display, left: r.left,
+                  right: r.right, nameWidth: n.getBoundingClientRect().width,
+                  nameHeight: n.getBoundingClientRect().height,
+                  tel: Array.from(tr.querySelectorAll('a[href^="tel:"]')).map(a => a.href),
+                  nav: Array.from(tr.querySelectorAll('.nav a')).map(a => a.href),
+                  hours: Array.from(tr.querySelectorAll('td')).filter(
+                    td => td.dataset.label.startsWith('开放时间')).map(
+                    td => [td.dataset.label, td.textContent.trim()])[0]};
+        })"""
+    )
+    assert [c["id"] for c in cards] == list(markets["market_id"])
+    wgs = markets.to_crs(4326).geometry
+    for c, (_, row), pt in zip(cards, markets.iterrows(), wgs, strict=True):
+        assert c["display"] == "block"  # a card, not a table row
+        assert c["left"] >= 0 and c["right"] <= PHONE[0]
+        assert c["nameWidth"] > 250 and c["nameHeight"] < 40  # the name on one line, not stacked
+        numbers = [row["phone"], row["hotline"], re.search(r"[\d-]{11,}", row["complaints"])[0]]
+        assert c["tel"] == ["tel:" + re.sub(r"\D", "", n) for n in numbers]
+        if row["market_id"] == NO_COORDS:
+            assert c["nav"] == []
+            continue
+        amap, baidu = c["nav"]
+        gcj = prcoords.wgs_gcj((pt.y, pt.x))  # an independent implementation
+        bd = prcoords.gcj_bd(gcj)
+        assert _nav_coords(amap) == pytest.approx((gcj.lon, gcj.lat), abs=2e-6)
+        assert _nav_coords(baidu) == pytest.approx((bd.lon, bd.lat), abs=2e-6)
+        assert "coordinate=gaode" in amap and "coord_type=bd09ll" in baidu
+    hours = {c["id"]: c["hours"] for c in cards}
+    assert hours[UNREAD_HOURS] == ["开放时间（公布原文）", "赶集日开市，时间不定"]
+    assert hours["SF-LG-001"] == ["开放时间", "每天 05:00-12:00"]  # normalised, once
+    offline_only(browser)
+    assert browser.console_errors == []
+    browser.screenshot(ARTIFACTS / "public_directory_phone.png")
+
+
+@pytest.mark.browser
+def test_phone_map_list_and_markers(browser: Browser, mixed: dict[str, Any]) -> None:
+    markets = mixed["markets"]
+    _phone(browser, mixed["index"])
+    assert browser.eval(
+        "getComputedStyle(document.querySelector('.map-layout')).flexDirection"
+    ) == ("column")
+    assert overlapping_pairs(browser, ".leaflet-marker-icon.market-marker") == []
+    cards = browser.eval(
+        "Array.from(document.querySelectorAll('#market-list li')).map(li => [li.dataset.id,"
+        " li.querySelectorAll('a[href^=\"tel:\"]').length, li.querySelectorAll('.nav a').length,"
+        " li.getBoundingClientRect().right])"
+    )
+    assert [c[0] for c in cards] == list(markets["market_id"])
+    for mid, tel, nav, right in cards:
+        assert tel == 3 and right <= PHONE[0]
+        assert nav == (0 if mid == NO_COORDS else 2)
+    assert sorted(_visible_ids(browser)) == sorted(set(markets["market_id"]) - {NO_COORDS})
+    browser.screenshot(ARTIFACTS / "public_index_phone.png")
+
+
+@pytest.mark.browser
+def test_phone_stats_chart_fits_and_tables_filter(browser: Browser, mixed: dict[str, Any]) -> None:
+    logs = mixed["logs"]
+    _phone(browser, mixed["index"].parent / "stats.html")
+    box = browser.eval(
+        "(() => { const s = document.querySelector('.chart svg'), r = s.getBoundingClientRect();"
+        " return [r.left, r.right, r.width, s.viewBox.baseVal.width]; })()"
+    )
+    left, right, width, view_width = box
+    assert left >= 0 and right <= PHONE[0]
+    assert 14 * width / view_width >= 10  # chart text at least 10 px on the phone
+    # The table by market starts at the latest month; 全部 shows every row.
+    latest = max(logs["month"])
+    n_latest = len(logs[logs["month"] == latest].groupby(["market_id", "industry"]))
+    count = "document.querySelector('form[data-table=table-3] .count').textContent"
+    n_all = browser.eval("document.querySelectorAll('#table-3 tbody tr').length")
+    assert browser.eval(count) == f"显示 {n_latest} / {n_all} 行"
+    browser.eval(
+        "(() => { const s = document.querySelector('form[data-table=table-3] select');"
+        " s.value = ''; s.dispatchEvent(new Event('change')); })()"
+    )
+    assert browser.eval(count) == f"显示 {n_all} / {n_all} 行"
+    no_sideways_scroll(browser)
+    offline_only(browser)
+    browser.screenshot(ARTIFACTS / "public_stats_phone.png")
+
+
+@pytest.mark.browser
+def test_close_markers_are_spread_and_return_home_when_zoomed_in(
+    browser: Browser, demo: dict[str, Any]
+) -> None:
+    browser.open_tab()
+    browser.goto(demo["index"])
+    # The demo's comprehensive market and its nearest station overlap at the first zoom …
+    close = browser.eval(
+        """(() => { const P = window.plannerMap, out = [];
+          const ks = Object.keys(P.markers);
+          for (const i of ks) for (const j of ks) if (i < j) {
+            const a = P.map.latLngToContainerPoint(P.markers[i].home);
+            const b = P.map.latLngToContainerPoint(P.markers[j].home);
+            if (a.distanceTo(b) < 24) out.push([i, j]); }
+          return out; })()"""
+    )
+    assert close
+    # … and are drawn apart, each with a line to its real spot.
+    assert overlapping_pairs(browser, ".leaflet-marker-icon.market-marker") == []
+    browser.screenshot(ARTIFACTS / "public_index_spread.png")
+    assert (
+        browser.eval("window.plannerMap.map.getPanes().overlayPane.querySelectorAll('path').length")
+        >= len(demo["boundaries"]) + 2
+    )
+    # Zoomed in, every marker is back on its point.
+    browser.eval(
+        f"(() => {{ const P = window.plannerMap; const m = P.markers[{close[0][0]}];"
+        " P.map.setView(m.home, 18, {animate: false}); })()"
+    )
+    moved = browser.eval(
+        "Object.values(window.plannerMap.markers).map(m => m.getLatLng().distanceTo(m.home))"
+    )
+    assert max(moved) < 0.01
+
+
+def test_site_data_shows_each_market_once(mixed: dict[str, Any]) -> None:
+    data = _site_data(mixed["index"])
+    by_id = {m["market_id"]: m for m in data["markets"]}
+    assert by_id[NO_COORDS]["lon"] is None and by_id[NO_COORDS]["nav"] is None
+    assert by_id[UNREAD_HOURS]["hours_view"] == {
+        "label": "开放时间（公布原文）",
+        "text": "赶集日开市，时间不定",
+        "note": "",
+    }
+    assert by_id[UNREAD_HOURS]["schedule"] is None
+    m1 = by_id["SF-LG-001"]
+    assert m1["hours_view"]["text"] == "每天 05:00-12:00"
+    assert m1["contacts"][0] == ["联系电话", [["0539-5550101", "tel:05395550101"]]]
+    # search by synonyms: 卫生间 is listed, 厕所 and 洗手间 find it; 充电 both kinds
+    for word in ("卫生间", "厕所", "洗手间", "电动车充电", "手机充电", "遮阳"):
+        assert word in m1["search"]
+    assert "负责人" not in json.dumps(data, ensure_ascii=False)

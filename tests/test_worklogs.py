@@ -20,7 +20,11 @@ from planner.errors import (
 )
 from planner.io.markets import read_markets
 from planner.io.worklogs import (
+    INDUSTRY_OTHER,
+    INDUSTRY_VOCABULARY,
     WORK_LOG_COLUMNS,
+    find_personal_number,
+    industry_label,
     job_to_applicant_ratio,
     parse_month,
     read_work_logs,
@@ -161,13 +165,88 @@ def test_personal_columns_are_refused(tmp_path: Path, header: str) -> None:
 def test_personal_values_are_refused_without_echoing_them(tmp_path: Path) -> None:
     id_no = "37060219800101123X"
     text = f"月份,市场编号,行业,岗位数,求职人数,备注\n2024-03,A,建筑,1,1,\n2024-03,B,建筑,1,1,{id_no}\n"
-    with pytest.raises(InvalidValueError, match=r"row 3, column '备注'.*ID-card or mobile") as e:
+    with pytest.raises(InvalidValueError, match=r"row 3, column '备注'.*an ID-card number") as e:
         read_work_logs(_csv(tmp_path, text))
     assert id_no not in str(e.value)
     mobile = "月份,市场编号,行业,岗位数,求职人数\n2024-03,A,张三13812345678,1,1\n"
     with pytest.raises(InvalidValueError, match=r"row 2, column '行业'") as e:
         read_work_logs(_csv(tmp_path, mobile, "m.csv"))
     assert "13812345678" not in str(e.value)
+
+
+# The forms of issue #10 and their kin: numbers split by spaces, dashes, dots, with +86.
+PERSONAL_FORMS = [
+    ("家政 110105 19491231 002X", "ID-card"),
+    ("110105-19491231-002x", "ID-card"),
+    ("身份证 110105.19491231.0021", "ID-card"),
+    ("老身份证 110105491231002", "ID-card"),
+    ("联系人 139-1234-5678", "mobile phone"),
+    ("电话 139 1234 5678", "mobile phone"),
+    ("139.1234.5678", "mobile phone"),
+    ("+86 139 1234 5678", "mobile phone"),
+    ("(+86)13912345678", "mobile phone"),
+    ("0086-139-1234-5678", "mobile phone"),
+    ("８６ １３９１２３４５６７８", "mobile phone"),  # full-width digits and spaces
+    ("座机 (0539) 555 0101", "phone"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), PERSONAL_FORMS)
+def test_personal_numbers_in_every_form_are_refused(tmp_path: Path, text: str, kind: str) -> None:
+    assert find_personal_number(text) == kind
+    log = f"月份,市场编号,行业,岗位数,求职人数\n2024-03,A,建筑,1,1\n2024-03,B,{text},1,1\n"
+    with pytest.raises(InvalidValueError, match=rf"row 3, column '行业'.*an {kind} number") as e:
+        read_work_logs(_csv(tmp_path, log))
+    digits = "".join(ch for ch in text if ch.isdigit())
+    assert text not in str(e.value) and digits[-8:] not in str(e.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2024-03-01", "SF-LG-001", "建筑装修", "共 12 人，3 批", "2024年3月 13:00", "M0001", "0.85"],
+)
+def test_ordinary_cells_are_not_personal_numbers(text: str) -> None:
+    assert find_personal_number(text) is None
+
+
+def test_industry_labels_by_hand() -> None:
+    cases = {
+        "建筑": "建筑装修",
+        "建筑业": "建筑装修",
+        " 装修 ": "建筑装修",
+        "瓦工、木工": "建筑装修",  # every part is construction
+        "家政服务": "家政保洁",
+        "家政 保洁": "家政保洁",
+        "保洁类": "家政保洁",
+        "快递": "搬运装卸",
+        "餐饮": "商贸餐饮",
+        "制造业": "制造业普工",
+        "采摘": "农业季节工",
+        "其它": INDUSTRY_OTHER,
+        # free text is never published: anything not wholly in the vocabulary is 其他
+        "家政（求职者张伟）": INDUSTRY_OTHER,
+        "张伟 家政": INDUSTRY_OTHER,
+        "建筑、家政": INDUSTRY_OTHER,  # two industries in one cell
+        "=HYPERLINK(1)": INDUSTRY_OTHER,
+        "": INDUSTRY_OTHER,
+    }
+    assert {k: industry_label(k) for k in cases} == cases
+    assert industry_label(None) == INDUSTRY_OTHER
+    for label in INDUSTRY_VOCABULARY:  # each label names itself
+        assert industry_label(label) == label
+
+
+def test_unlisted_industries_are_warned_without_their_text(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    log = (
+        "月份,市场编号,行业,岗位数,求职人数\n2024-03,A,建筑,1,1\n2024-03,A,家政（求职者张伟）,1,1\n"
+    )
+    with caplog.at_level(logging.WARNING):
+        logs = read_work_logs(_csv(tmp_path, log))
+    assert logs["industry"].tolist() == ["建筑", "家政（求职者张伟）"]  # read as written
+    assert "1 row(s) (rows 3)" in caplog.text and "published as 其他" in caplog.text
+    assert "张伟" not in caplog.text
 
 
 # --- other errors ------------------------------------------------------------------------

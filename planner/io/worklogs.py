@@ -8,17 +8,23 @@ month × market × industry with counts only. :func:`read_work_logs` reads it;
 Personal data
 -------------
 Work logs are kept next to registers that name people. A log that carries a personal
-column (姓名, 身份证号, 手机号 …) or a cell that looks like an 18-digit ID number or an
-11-digit mobile number is **refused** with an error rather than cleaned: dropping the
-column would leave the file with the personal data on disk and in the next export, and
-the public directory must never see it. The error names the column (and row) but never
-repeats the value.
+column (姓名, 身份证号, 手机号 …) or a cell holding something that looks like an ID-card
+number (18 or 15 digits) or a phone number (mobile, with or without +86, or landline) —
+unbroken or split by spaces, dashes or dots, see :func:`find_personal_number` — is
+**refused** with an error rather than cleaned: dropping the column would leave the file
+with the personal data on disk and in the next export, and the public directory must
+never see it. The error names the column (and row) but never repeats the value.
+
+Names cannot be told from words, so free text never reaches a public page: the 行业 of a
+log is published only as a label of :data:`INDUSTRY_VOCABULARY` (:func:`industry_label`);
+any other text is published as 其他 and never verbatim.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
@@ -40,9 +46,13 @@ from planner.io._tables import (
 )
 
 __all__ = [
+    "INDUSTRY_OTHER",
+    "INDUSTRY_VOCABULARY",
     "PERSONAL_HEADERS",
     "WORK_LOG_COLUMNS",
     "WORK_LOG_SCHEMA",
+    "find_personal_number",
+    "industry_label",
     "job_to_applicant_ratio",
     "parse_month",
     "read_work_logs",
@@ -119,8 +129,102 @@ PERSONAL_HEADERS: tuple[str, ...] = (
     "phone",
 )
 _PERSONAL = frozenset(_norm(h) for h in PERSONAL_HEADERS)
-_ID_NUMBER = re.compile(r"(?<!\d)\d{17}[\dXx](?!\d)")
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# One optional separator between digits: a space (any width), a dash, a dot or a middle dot.
+_SEP = r"[\s\-.·–—]?"
+_PERSONAL_NUMBERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # 18-digit ID (last may be X; region codes start 1-8), as 110105 19491231 002X too
+    (
+        "ID-card",
+        re.compile(rf"(?<![0-9A-Za-z+])[1-8](?:{_SEP}\d){{16}}{_SEP}[\dXx](?![0-9A-Za-z])"),
+    ),
+    # 15-digit first-generation ID
+    ("ID-card", re.compile(rf"(?<![0-9A-Za-z+])[1-8](?:{_SEP}\d){{14}}(?![0-9A-Za-z])")),
+    # mobile: 139 1234 5678, 139-1234-5678, 139.1234.5678, +86 139…, (+86)139…, 0086-139…
+    (
+        "mobile phone",
+        re.compile(rf"(?<!\d)(?:\(?(?:\+|00)?86\)?{_SEP})?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?!\d)"),
+    ),
+    # landline with its area code: 0539-5550101, (0539) 555 0101, 010 1234 5678
+    ("phone", re.compile(rf"(?<!\d)\(?0\d{{2,3}}\)?{_SEP}\d{{3,4}}{_SEP}\d{{4}}(?!\d)")),
+)
+
+#: The published industries (行业) of the 求人倍率 tables, each with the words work logs
+#: write for it. A log's 行业 is published as the label whose words hold the whole cell
+#: (or every part of a cell split at 、,/ and brackets); anything else as
+#: :data:`INDUSTRY_OTHER`. The labels are the industries of the demo's and the Shandong
+#: markets' logs (建筑装修 first: most gig work is building and renovation).
+# fmt: off
+INDUSTRY_VOCABULARY: dict[str, tuple[str, ...]] = {
+    "建筑装修": ("建筑", "建筑业", "建筑装修", "装修", "装饰", "装饰装修", "建筑装饰", "建材",
+                 "建筑工", "装修工", "瓦工", "木工", "水电工", "电工", "油漆工", "钢筋工",
+                 "架子工", "小工", "力工", "泥瓦工", "construction"),
+    "制造业普工": ("制造", "制造业", "普工", "制造业普工", "工厂", "工厂普工", "加工",
+                   "加工制造", "工业", "流水线", "manufacturing"),
+    "家政保洁": ("家政", "家政服务", "保洁", "家政保洁", "保姆", "月嫂", "育儿嫂", "护工",
+                 "陪护", "养老护理", "护理", "清洁", "housekeeping"),
+    "搬运装卸": ("搬运", "装卸", "搬运装卸", "物流", "快递", "仓储", "物流仓储", "分拣", "运输",
+                 "交通运输", "搬家", "logistics"),
+    "商贸餐饮": ("商贸", "商贸餐饮", "零售", "批发", "批发零售", "商业", "销售", "促销", "餐饮",
+                 "餐饮服务", "住宿餐饮", "服务员", "帮厨", "后厨", "commerce", "catering"),
+    "农业季节工": ("农业", "农业季节工", "季节工", "农林牧渔", "种植", "养殖", "采摘",
+                   "农业用工", "agriculture"),
+}
+# fmt: on
+
+#: The label of every 行业 outside :data:`INDUSTRY_VOCABULARY`.
+INDUSTRY_OTHER = "其他"
+
+_INDUSTRY_WORDS: dict[str, str] = {
+    **{w.lower(): label for label, words in INDUSTRY_VOCABULARY.items() for w in words},
+    **{label: label for label in INDUSTRY_VOCABULARY},
+    "其他": INDUSTRY_OTHER,
+    "其它": INDUSTRY_OTHER,
+    "other": INDUSTRY_OTHER,
+}
+_INDUSTRY_SPLIT = re.compile(r"[、,;/()\[\]]+")
+_INDUSTRY_SUFFIX = re.compile(r"(?:类|行业|工种)$")
+
+
+def find_personal_number(text: str) -> str | None:
+    """What kind of personal number ``text`` holds (``"ID-card"``, ``"mobile phone"`` or
+    ``"phone"``), or None.
+
+    Digits may be split by one space, dash, dot or middle dot each (full-width forms too),
+    a mobile number may start with +86, 0086 or (+86).
+
+    Examples
+    --------
+    >>> [find_personal_number(t) for t in ["家政 110105 19491231 002X", "联系人 139-1234-5678",
+    ...  "+86 139 1234 5678", "139.1234.5678", "2024-03-01", "建筑装修"]]
+    ['ID-card', 'mobile phone', 'mobile phone', 'mobile phone', None, None]
+    """
+    t = unicodedata.normalize("NFKC", str(text))
+    for kind, pattern in _PERSONAL_NUMBERS:
+        if pattern.search(t):
+            return kind
+    return None
+
+
+def industry_label(text: object) -> str:
+    """The published label (:data:`INDUSTRY_VOCABULARY`) of a work log's 行业.
+
+    Examples
+    --------
+    >>> [industry_label(t) for t in ["建筑", "家政 保洁", "瓦工、木工", "餐饮类", "家政（求职者张伟）"]]
+    ['建筑装修', '家政保洁', '建筑装修', '商贸餐饮', '其他']
+    """
+    if text is None or (isinstance(text, float) and text != text):
+        return INDUSTRY_OTHER
+    t = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    whole = _INDUSTRY_WORDS.get(_INDUSTRY_SUFFIX.sub("", re.sub(r"\s+", "", t)))
+    if whole is not None:
+        return whole
+    parts = [p for p in _INDUSTRY_SPLIT.split(re.sub(r"\s+", "/", t)) if p]
+    labels = {_INDUSTRY_WORDS.get(_INDUSTRY_SUFFIX.sub("", p)) for p in parts}
+    if len(labels) == 1 and None not in labels:
+        return labels.pop()  # type: ignore[return-value]
+    return INDUSTRY_OTHER
+
 
 _MONTH = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*)?(\d{1,2})\s*月?(?:份)?$")
 _DATE = re.compile(
@@ -182,7 +286,8 @@ def read_work_logs(
     pandas.DataFrame
         :data:`WORK_LOG_COLUMNS`: ``month`` (text ``YYYY-MM``), ``market_id``,
         ``market_name`` (from the log, else from ``markets``), ``industry`` (text as
-        written), ``postings`` and ``seekers`` (int64 ≥ 0), ``matches`` (Int64 ≥ 0, may be
+        written; published only as its :func:`industry_label`, and a warning names the
+        rows outside the vocabulary), ``postings`` and ``seekers`` (int64 ≥ 0), ``matches`` (Int64 ≥ 0, may be
         missing), ``wage_median_yuan_per_day`` (float ≥ 0, may be NaN), ``remark``. Row
         order is the file's.
 
@@ -224,6 +329,7 @@ def read_work_logs(
         months.append(m)
     df["month"] = as_text(pd.Series(months, index=df.index, dtype="object"))
     _require_cells(df, "industry", path=p, shown_as=headers["industry"])
+    _warn_unlisted_industries(df, headers, p)
 
     _resolve_markets(df, headers, markets, p)
 
@@ -271,15 +377,35 @@ def _refuse_personal_values(df: pd.DataFrame, headers: dict[str, str], path: Pat
     for col in ("market_id", "market_name", "industry", "remark"):
         values = df[col]
         for i, v in values.items():
-            if isinstance(v, str) and (_ID_NUMBER.search(v) or _MOBILE.search(v)):
+            kind = find_personal_number(v) if isinstance(v, str) else None
+            if kind is not None:
                 raise InvalidValueError(
-                    "the cell looks like an ID-card or mobile phone number (value not shown);"
+                    f"the cell holds what looks like an {kind} number (value not shown);"
                     " work logs must hold no personal data",
                     path=path,
                     row=sheet_row(int(i)),  # type: ignore[call-overload]
                     column=headers.get(col, col),
-                    fix="remove the number from the file",
+                    fix="remove the number from the file (and from every copy)",
                 )
+
+
+def _warn_unlisted_industries(df: pd.DataFrame, headers: dict[str, str], path: Path) -> None:
+    labels = df["industry"].map(industry_label)
+    odd = (labels == INDUSTRY_OTHER) & ~df["industry"].isin(["其他", "其它"])
+    if odd.any():
+        rows = [sheet_row(int(i)) for i in df.index[odd.to_numpy()]]  # type: ignore[call-overload]
+        log.warning(
+            "%s, column '%s': %d row(s) (rows %s%s) name an industry outside planner's"
+            " vocabulary; they are published as %s (the text is never published). Fix: write"
+            " one of %s",
+            path,
+            headers.get("industry", "行业"),
+            len(rows),
+            ", ".join(map(str, rows[:10])),
+            " …" if len(rows) > 10 else "",
+            INDUSTRY_OTHER,
+            "、".join(INDUSTRY_VOCABULARY),
+        )
 
 
 def _resolve_markets(

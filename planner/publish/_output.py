@@ -3,7 +3,8 @@
 A folder keeps a small manifest (``.planner-outputs.json``) of the files planner wrote
 there and their hashes; any other existing file of the same name (an input, an edited
 copy) is refused. Files are written to a temporary file and renamed into place. CSV files
-are UTF-8 with a BOM and CRLF line ends, as Excel expects.
+are UTF-8 with a BOM and CRLF line ends, as Excel expects, and no cell can run as a
+formula (:func:`csv_safe`).
 """
 
 from __future__ import annotations
@@ -102,12 +103,36 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+#: First characters that make a spreadsheet read a cell as a formula (CSV injection):
+#: = + - @, and tab and carriage return, which some spreadsheets skip before one of those.
+FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> str:
+    """The text of a CSV cell that no spreadsheet runs as a formula.
+
+    A cell beginning with one of :data:`FORMULA_PREFIXES` gets a leading apostrophe
+    (``'=HYPERLINK(…)``), which spreadsheets show as text; others are unchanged. This
+    applies to every cell, numbers included: planner's CSVs hold no negative numbers.
+
+    Examples
+    --------
+    >>> [csv_safe(v) for v in ["=HYPERLINK(A1)", "+86 139", "@SUM(A1)", "东城"]]
+    ["'=HYPERLINK(A1)", "'+86 139", "'@SUM(A1)", '东城']
+    >>> csv_safe(None), csv_safe(3)
+    ('', '3')
+    """
+    text = "" if _missing(value) else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
 def _csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """CSV in UTF-8 with a BOM and CRLF line ends: what Excel expects."""
+    """CSV in UTF-8 with a BOM and CRLF line ends (what Excel expects), every cell
+    through :func:`csv_safe`. Every CSV planner publishes is written by this function."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([csv_safe(h) for h in header])
+    writer.writerows([csv_safe(v) for v in row] for row in rows)
     return buf.getvalue().encode("utf-8-sig")
 
 

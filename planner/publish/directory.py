@@ -45,7 +45,7 @@ from planner.errors import (
 )
 from planner.io.coords import convert
 from planner.io.hours import OpeningHours, parse_hours
-from planner.io.markets import facility_keys, split_list
+from planner.io.markets import FACILITY_LABELS, facility_keys, split_list
 from planner.publish._output import OutputFolder, PathArg, _csv_bytes, _missing
 from planner.publish.job_ratio import (
     job_ratio_by_month,
@@ -83,17 +83,6 @@ STATUS_LABELS: dict[str, str] = {
     "suspended": "暂停运营",
     "closed": "已关闭",
     "unknown": "状态未知",
-}
-
-#: The facilities the public directory reports one by one (keys of FACILITY_KEYS).
-FACILITY_LABELS: dict[str, str] = {
-    "parking": "停车",
-    "tool_storage": "工具存放",
-    "waiting_room": "候工室",
-    "drinking_water": "饮水",
-    "hot_meals": "热饭",
-    "ebike_charging": "电动车充电",
-    "phone_charging": "手机充电",
 }
 
 #: The whitelist: every field of the public directory → its Chinese CSV header. Nothing else
@@ -147,12 +136,16 @@ def directory_table(markets: gpd.GeoDataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         The keys of :data:`PUBLIC_FIELDS` in that order, plus ``tier_code``,
-        ``status_code``, ``facility_keys`` and ``schedule``: ``tier``/``status`` are
+        ``status_code``, ``facility_keys``, ``hours_kind`` and ``schedule``: ``tier``/``status`` are
         Chinese labels (``tier_code``/``status_code`` the English codes); ``lon``/``lat``
         WGS-84 degrees and ``lon_gcj02``/``lat_gcj02`` the same point in GCJ-02 (NaN
         without coordinates); lists for ``occupations``, ``services``, ``facilities``;
-        booleans for each facility of :data:`FACILITY_LABELS`; ``hours_normalised`` and
-        ``hours_osm`` rewrite the hours (empty when unknown); ``schedule`` is ``None`` or
+        booleans for each facility of :data:`FACILITY_LABELS` (the facility vocabulary of
+        :data:`planner.io.markets.FACILITY_KEYS`); ``hours_normalised`` and
+        ``hours_osm`` rewrite the hours (empty when unknown); ``hours_kind`` says how the
+        hours were read: ``schedule``, ``inferred`` (a sentence naming times, see
+        :func:`planner.io.hours.report.hours_from_report`), ``text`` (not read: shown as
+        published, never "open now") or ``none``; ``schedule`` is ``None`` or
         ``{"week": [[[start_min, end_min], …] × 7], "holidays_closed": bool}`` (Monday
         first, minutes after midnight, ends past 1440 run into the next day). Row order
         is the input's.
@@ -221,8 +214,11 @@ def directory_table(markets: gpd.GeoDataFrame) -> pd.DataFrame:
     out["tier_code"] = tier_codes
     out["status_code"] = status_codes
     out["facility_keys"] = pd.Series(keys, index=out.index, dtype=object)
+    out["hours_kind"] = [_hours_kind(t, h) for t, h in zip(out["hours"], hours, strict=True)]
     out["schedule"] = pd.Series([_schedule(h) for h in hours], index=out.index, dtype=object)
-    return out[[*PUBLIC_FIELDS, "tier_code", "status_code", "facility_keys", "schedule"]]
+    return out[
+        [*PUBLIC_FIELDS, "tier_code", "status_code", "facility_keys", "hours_kind", "schedule"]
+    ]
 
 
 def _check_markets(markets: object) -> gpd.GeoDataFrame:
@@ -365,6 +361,18 @@ def _opening_hours(gdf: pd.DataFrame, out: pd.DataFrame) -> list[OpeningHours | 
                 fix=exc.fix,
             ) from exc
     return parsed
+
+
+def _hours_kind(text: str, h: OpeningHours | None) -> str:
+    if h is None:
+        return "text" if text else "none"
+    if not text:
+        return "schedule"
+    try:
+        parse_hours(text)
+    except HoursError:
+        return "inferred"  # read from a published sentence by read_markets
+    return "schedule"
 
 
 def _schedule(h: OpeningHours | None) -> dict[str, Any] | None:

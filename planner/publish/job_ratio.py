@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from planner.errors import ColumnError, InvalidValueError
-from planner.io.worklogs import job_to_applicant_ratio
+from planner.io.worklogs import find_personal_number, industry_label, job_to_applicant_ratio
 from planner.publish._assets import render_template
 from planner.publish._output import OutputFolder, _csv_bytes, _missing
 
@@ -84,7 +84,18 @@ def _check_logs(work_logs: object) -> pd.DataFrame:
             column="industry",
             fix=f"rename the industry (e.g. '{_TOTAL}行业') or drop the total rows from the log",
         )
+    ids = work_logs["market_id"]
+    personal = [i for i, v in enumerate(ids) if find_personal_number(str(v)) is not None]
+    if personal:
+        raise InvalidValueError(
+            f"{len(personal)} market id(s) of the work logs look like an ID-card or phone"
+            f" number (first at position {personal[0]}; value not shown)",
+            column="market_id",
+            fix="use the 编号 of the market directory",
+        )
     logs = work_logs.copy()
+    # Free text never reaches a public file: 行业 becomes a label of the vocabulary.
+    logs["industry"] = logs["industry"].map(industry_label)
     for col in ("matches", "wage_median_yuan_per_day", "market_name"):
         if col not in logs.columns:
             logs[col] = pd.NA if col != "wage_median_yuan_per_day" else np.nan
@@ -110,20 +121,21 @@ def job_ratio_table(work_logs: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``month``, ``market_id``, ``market_name``, ``industry`` (sorted by the first, second
-        and fourth), ``postings``, ``seekers``, ``job_to_applicant_ratio`` (postings ÷
-        seekers; NaN where no one registered), ``matches`` (Int64, NA when not logged) and
-        ``wage_median_yuan_per_day`` (the log's 日工资中位数; NaN when not logged).
+        ``month``, ``market_id``, ``market_name``, ``industry`` (the published label of
+        :func:`planner.io.worklogs.industry_label`: rows whose 行业 share a label are
+        summed; sorted by the first, second and fourth), ``postings``, ``seekers``,
+        ``job_to_applicant_ratio`` (postings ÷ seekers; NaN where no one registered),
+        ``matches`` (Int64, NA when not logged) and ``wage_median_yuan_per_day`` (the log's 日工资中位数; NaN when not logged).
 
     Examples
     --------
     >>> logs = pd.DataFrame({"month": ["2024-03", "2024-03"], "market_id": ["M1", "M1"],
-    ...     "industry": ["建筑", "家政"], "postings": [30, 5], "seekers": [20, 0],
+    ...     "industry": ["建筑", "保洁"], "postings": [30, 5], "seekers": [20, 0],
     ...     "matches": [12, 0], "wage_median_yuan_per_day": [300.0, 200.0]})
     >>> job_ratio_table(logs)[["industry", "job_to_applicant_ratio", "matches"]]
       industry  job_to_applicant_ratio  matches
-    0       家政                     NaN        0
-    1       建筑                     1.5       12
+    0     家政保洁                     NaN        0
+    1     建筑装修                     1.5       12
     """
     logs = _check_logs(work_logs)
     by = ["month", "market_id", "industry"]
@@ -137,8 +149,9 @@ def job_ratio_table(work_logs: pd.DataFrame) -> pd.DataFrame:
         }
     ).reset_index()
     if grouped.size().max() > 1:
-        log.warning(
-            "work logs repeat a (month, market, industry); counts summed, wage median of the rows"
+        log.info(
+            "several work-log rows fall on one (month, market, published industry); counts"
+            " summed, wage median of the rows"
         )
     out = ratio.merge(extra, on=by, how="left", validate="one_to_one")
     cols = [
@@ -170,10 +183,10 @@ def job_ratio_by_month(work_logs: pd.DataFrame) -> pd.DataFrame:
     Examples
     --------
     >>> logs = pd.DataFrame({"month": ["2024-03"] * 3, "market_id": ["M1", "M2", "M1"],
-    ...     "industry": ["建筑", "建筑", "家政"], "postings": [30, 10, 6], "seekers": [20, 20, 4]})
+    ...     "industry": ["建筑", "瓦工", "家政"], "postings": [30, 10, 6], "seekers": [20, 20, 4]})
     >>> t = job_ratio_by_month(logs)
     >>> t["industry"].tolist(), t["postings"].tolist(), t["job_to_applicant_ratio"].round(3).tolist()
-    (['家政', '建筑', '合计'], [6, 40, 46], [1.5, 1.0, 1.045])
+    (['家政保洁', '建筑装修', '合计'], [6, 40, 46], [1.5, 1.0, 1.045])
     """
     logs = _check_logs(work_logs)
     parts = []
@@ -222,7 +235,7 @@ def wage_by_trade(work_logs: pd.DataFrame) -> pd.DataFrame:
     ...     "industry": ["建筑"] * 3, "postings": [10, 30, 5], "seekers": [1, 1, 1],
     ...     "wage_median_yuan_per_day": [280.0, 300.0, 350.0]})
     >>> wage_by_trade(logs).to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
-    [{'month': '2024-03', 'industry': '建筑', 'wage_median_yuan_per_day': 300.0,
+    [{'month': '2024-03', 'industry': '建筑装修', 'wage_median_yuan_per_day': 300.0,
       'markets': 3, 'postings': 45}]
     """
     logs = _check_logs(work_logs)
@@ -304,21 +317,24 @@ def _nice_top(v: float) -> float:
 
 
 def job_ratio_chart_svg(
-    by_month: pd.DataFrame, *, width_px: int = 760, height_px: int = 380
+    by_month: pd.DataFrame, *, width_px: int = 440, plot_height_px: int = 220
 ) -> str:
     """A line chart of 求人倍率 by month: one line per industry and a thick 合计 line.
 
-    Drawn as plain SVG (no script, no web font): it opens offline in any browser. Every
-    point has a ``<title>`` (e.g. ``2024-03 建筑装修 求人倍率 0.85``) and ``data-month``,
+    Drawn as plain SVG (no script, no web font): it opens offline in any browser. Made for
+    a phone first: narrow, with the legend under the plot (the dashed 供求平衡 line is
+    explained there, not labelled over the lines), month labels thinned so they never
+    overlap, and a ``viewBox`` so a page can scale it to its width. Every point has a
+    ``<title>`` (e.g. ``2024-03 建筑装修 求人倍率 0.85``) and ``data-month``,
     ``data-industry`` and ``data-value`` attributes; a month without seekers breaks its
-    line. Texts from the logs are XML-escaped.
+    line. Texts are XML-escaped.
 
     Parameters
     ----------
     by_month
         The result of :func:`job_ratio_by_month`.
-    width_px, height_px
-        Size of the drawing.
+    width_px, plot_height_px
+        Width of the drawing and height of the plot area; the legend adds rows below.
     """
     esc = html.escape
     months = sorted(by_month["month"].astype(str).unique())
@@ -326,8 +342,13 @@ def job_ratio_chart_svg(
     series = [*industries, _TOTAL]
     values = by_month["job_to_applicant_ratio"].astype(float)
     top = _nice_top(float(np.nanmax(values)) if values.notna().any() else 1.0)
-    left, right, top_m, bottom = 56, 150, 36, 52
-    pw, ph = width_px - left - right, height_px - top_m - bottom
+    left, right, top_m = 40, 12, 34
+    pw, ph = width_px - left - right, plot_height_px
+    legend_y = top_m + ph + 40
+    n_items = len(series) + 1  # and the balance line
+    cols = 2
+    rows = math.ceil(n_items / cols)
+    height_px = legend_y + 20 * rows
 
     def x_of(i: int) -> float:
         return left + (pw * (i + 0.5) / len(months))
@@ -339,7 +360,7 @@ def job_ratio_chart_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="job-ratio-chart" width="{width_px}"'
         f' height="{height_px}" viewBox="0 0 {width_px} {height_px}" role="img"'
         ' aria-label="求人倍率按月变化">',
-        f"<style>text{{font-family:{_FONT};font-size:12px;fill:#333}}</style>",
+        f"<style>text{{font-family:{_FONT};font-size:14px;fill:#333}}</style>",
         f'<text x="{left}" y="20" style="font-size:14px;font-weight:bold">'
         "求人倍率（岗位数 ÷ 求职人数）按月</text>",
     ]
@@ -349,15 +370,15 @@ def job_ratio_chart_svg(
         y = y_of(v)
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#ddd"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{v:.1f}</text>'
+            f'<text x="{left - 5}" y="{y + 4:.1f}" text-anchor="end">{v:.1f}</text>'
         )
     y1 = y_of(1.0)
     parts.append(
         f'<line class="balance" x1="{left}" y1="{y1:.1f}" x2="{left + pw}" y2="{y1:.1f}"'
         ' stroke="#555" stroke-dasharray="6 4"/>'
-        f'<text x="{left + 4}" y="{y1 - 4:.1f}">供求平衡 1.0</text>'
     )
-    label_every = max(1, math.ceil(len(months) / 12))
+    # A month label is ~60 px wide at 14 px: label every k-th month so none overlap.
+    label_every = max(1, math.ceil(len(months) * 64 / pw))
     for i, m in enumerate(months):
         if i % label_every == 0:
             parts.append(
@@ -370,6 +391,11 @@ def job_ratio_chart_svg(
         (str(m), str(i)): v
         for m, i, v in zip(by_month["month"], by_month["industry"], values, strict=True)
     }
+    col_w = (width_px - 2 * 12) / cols
+
+    def legend_at(k: int) -> tuple[float, float]:
+        return 12 + col_w * (k % cols), legend_y - 6 + 20 * (k // cols)
+
     for k, name in enumerate(series):
         total = name == _TOTAL
         color = "#000" if total else _PALETTE[k % len(_PALETTE)]
@@ -397,18 +423,47 @@ def job_ratio_chart_svg(
         group += dots
         group.append("</g>")
         parts.extend(group)
-        ly = top_m + 14 + 18 * k
-        lx = left + pw + 14
+        lx, ly = legend_at(k)
         parts.append(
-            f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 20}" y2="{ly - 4}" stroke="{color}"'
-            f' stroke-width="{width}"/><text x="{lx + 26}" y="{ly}">{esc(name)}</text>'
+            f'<line x1="{lx:.1f}" y1="{ly - 4:.1f}" x2="{lx + 20:.1f}" y2="{ly - 4:.1f}"'
+            f' stroke="{color}" stroke-width="{width}"/>'
+            f'<text x="{lx + 26:.1f}" y="{ly:.1f}">{esc(name)}</text>'
         )
+    lx, ly = legend_at(len(series))
+    parts.append(
+        f'<line x1="{lx:.1f}" y1="{ly - 4:.1f}" x2="{lx + 20:.1f}" y2="{ly - 4:.1f}"'
+        ' stroke="#555" stroke-dasharray="6 4"/>'
+        f'<text x="{lx + 26:.1f}" y="{ly:.1f}">供求平衡（= 1.0）</text>'
+    )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
 
+#: Columns a visitor filters each published table by, and whether the latest month is
+#: selected at first (the table by market has hundreds of rows).
+_FILTER_COLUMNS = ("month", "market_name", "industry")
+
+
+def _table_view(
+    caption: str, table: pd.DataFrame, *, latest_month_first: bool = False
+) -> dict[str, Any]:
+    header, rows = formatted_rows(table)
+    cols = list(table.columns)
+    filters = []
+    for col in _FILTER_COLUMNS:
+        if col not in cols:
+            continue
+        k = cols.index(col)
+        options = sorted({r[k] for r in rows if r[k]})
+        if len(options) < 2:
+            continue
+        default = options[-1] if (col == "month" and latest_month_first) else ""
+        filters.append({"col": k, "label": header[k], "options": options, "default": default})
+    return {"caption": caption, "header": header, "rows": rows, "filters": filters}
+
+
 def stats_context(work_logs: pd.DataFrame) -> dict[str, Any]:
-    """Tables (headers + text cells) and the chart for the 求人倍率 page."""
+    """Tables (headers, text cells, filters) and the chart for the 求人倍率 page."""
     by_market = job_ratio_table(work_logs)
     by_month = job_ratio_by_month(work_logs)
     wages = wage_by_trade(work_logs)
@@ -418,9 +473,9 @@ def stats_context(work_logs: pd.DataFrame) -> dict[str, Any]:
         "wages": wages,
         "chart_svg": job_ratio_chart_svg(by_month),
         "tables": [
-            ("各月分行业求人倍率（全部市场）", *formatted_rows(by_month)),
-            ("各月分行业工资价位（日工资，元/天）", *formatted_rows(wages)),
-            ("各月分市场、分行业求人倍率", *formatted_rows(by_market)),
+            _table_view("各月分行业求人倍率（全部市场）", by_month),
+            _table_view("各月分行业工资价位（日工资，元/天）", wages),
+            _table_view("各月分市场、分行业求人倍率", by_market, latest_month_first=True),
         ],
         "months": sorted(by_market["month"].astype(str).unique()),
     }
@@ -436,14 +491,13 @@ def write_job_ratio(
     page_context: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write the 求人倍率 tables (CSV with BOM), the SVG chart and (optionally) the page."""
-    if markets is not None and "market_name" in work_logs.columns:
-        names = dict(zip(markets["market_id"], markets["name"], strict=True))
-        logs = work_logs.copy()
-        logs["market_name"] = logs["market_name"].where(
-            logs["market_name"].notna(), logs["market_id"].map(names)
-        )
+    # Market names come from the public directory only, never from a log's own text.
+    logs = work_logs.copy()
+    if markets is not None:
+        names = dict(zip(markets["market_id"].astype(str), markets["name"], strict=True))
+        logs["market_name"] = logs["market_id"].astype(str).map(names)
     else:
-        logs = work_logs
+        logs["market_name"] = pd.NA
     ctx = stats_context(logs)
     out = {}
     for key, name, table in (
@@ -459,6 +513,7 @@ def write_job_ratio(
             "title": "零工市场求人倍率",
             "nav": [],
             "note": "",
+            "script": None,
             "downloads": [
                 ("分市场分行业 CSV", f"{prefix}job_ratio_by_market.csv"),
                 ("分行业 CSV", f"{prefix}job_ratio_by_month.csv"),

@@ -13,7 +13,14 @@ with Chinese labels and these layers (each switchable in the layer control):
 - 覆盖缺口 per tier — :func:`planner.analysis.coverage.coverage_gaps` with their demand;
 - 现有零工市场 — existing markets, a circle coloured by tier, with a popup;
 - 拟建 … per tier — the proposed sites with a distinct symbol per tier and a popup giving
-  the reasons.
+  the reasons;
+- without basemap tiles, 主要道路 and 乡镇名称 drawn from the inputs
+  (:mod:`planner.publish._map_context`), so the map can be read offline.
+
+The page has a title (page and map), a collapsed layer control (on a phone an open one
+covers the map), a metric scale bar and a collapsible legend apart from it. Tiles take the
+one vocabulary of both maps (:mod:`planner.publish._tiles`, the study file's
+``[outputs] tiles``); over AMap tiles the overlays are shifted to GCJ-02.
 
 :func:`save_map` writes the page with Leaflet copied next to it (from the
 ``xstatic-leaflet`` package, :mod:`planner.publish._assets`): the page loads nothing from a
@@ -47,6 +54,8 @@ from planner.network.graph import TravelGraph
 from planner.network.isochrones import isochrones as isochrone_polygons
 from planner.network.snapping import snap_points
 from planner.network.transit import BusLayer
+from planner.publish._map_context import ROAD_STYLES, main_roads, place_labels
+from planner.publish._tiles import tile_source
 
 if TYPE_CHECKING:
     import folium
@@ -95,6 +104,11 @@ ANCHOR_LABELS: Mapping[str, str] = {
     "street_point": "街道位置",
     "existing_market": "现有市场",
     "marketplace": "集贸市场",
+    "user": "指定位置",
+    "employment_centre": "就业服务中心",
+    "town_centre": "乡镇驻地",
+    "unit_centre": "行政区中心",
+    "demand_cluster": "需求集中区",
 }
 
 #: Colour of each tier (existing markets and proposed sites alike).
@@ -108,21 +122,6 @@ TIER_COLOURS: Mapping[str, str] = {
 TIER_SYMBOLS: Mapping[str, str] = {"comprehensive": "★", "sector": "▲", "station": "■"}
 
 _DEMAND_COLOURS = ("#ffffcc", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026")
-
-_TILES: Mapping[str, tuple[str, str, str]] = {
-    # name: (URL template, attribution, subdomains)
-    "openstreetmap": (
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "&copy; OpenStreetMap contributors",
-        "abc",
-    ),
-    "amap": (
-        "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
-        "&x={x}&y={y}&z={z}",
-        "&copy; 高德地图 AutoNavi",
-        "1234",
-    ),
-}
 
 #: Where :func:`save_map` puts Leaflet, relative to the HTML file.
 ASSET_DIR = "assets/leaflet"
@@ -207,27 +206,54 @@ def _tooltip(layer: Any, content_html: str) -> None:
     layer.add_child(_bind_class()("bindTooltip", content_html, {"sticky": True}))
 
 
+_PAGE_STYLE = (
+    "<style>.planner-title{position:absolute;top:10px;left:50%;transform:translateX(-50%);"
+    "z-index:1000;max-width:calc(100% - 130px);background:rgba(255,255,255,.92);"
+    "padding:4px 12px;border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,.3);"
+    "font:bold 16px/1.4 'Noto Sans CJK SC','Microsoft YaHei',sans-serif;text-align:center}"
+    ".planner-legend{background:#fff;padding:6px 10px;border-radius:4px;"
+    "box-shadow:0 0 4px rgba(0,0,0,.3);font:13px/1.5 'Noto Sans CJK SC','Microsoft YaHei',"
+    "sans-serif;max-width:240px;max-height:60vh;overflow-y:auto}"
+    ".planner-legend summary{font-weight:bold;cursor:pointer}"
+    ".planner-legend .sym{display:inline-block;width:1.4em;text-align:center}"
+    ".planner-label{font:13px/1.2 'Noto Sans CJK SC','Microsoft YaHei',sans-serif;color:#333;"
+    "white-space:nowrap;text-shadow:0 0 3px #fff,0 0 3px #fff,0 0 3px #fff}"
+    ".planner-label span{display:inline-block;transform:translate(-50%,-50%)}"
+    "@media (max-width:600px){.planner-title{font-size:14px;top:6px}}</style>"
+)
+
+
 @functools.cache
-def _legend_class() -> type:
+def _chrome_class() -> type:
+    """The page's title, metric scale bar and legend control (one element, made once)."""
     from branca.element import MacroElement
     from jinja2 import Template
 
-    class _Legend(MacroElement):  # type: ignore[misc]
+    class _Chrome(MacroElement):  # type: ignore[misc]
         _template = Template(
-            "{% macro html(this, kwargs) %}{{ this.body }}{% endmacro %}"
-            "{% macro header(this, kwargs) %}<style>.planner-legend{position:absolute;"
-            "bottom:24px;left:10px;z-index:1000;background:#fff;padding:8px 10px;"
-            "border:1px solid #999;border-radius:4px;font:13px/1.5 sans-serif;"
-            "max-width:260px}.planner-legend .sym{display:inline-block;width:1.4em;"
-            "text-align:center}</style>{% endmacro %}"
+            "{% macro header(this, kwargs) %}" + _PAGE_STYLE + "{% endmacro %}"
+            "{% macro html(this, kwargs) %}"
+            "<div class='planner-title' role='heading' aria-level='1'>{{ this.title }}</div>"
+            "{% endmacro %}"
+            "{% macro script(this, kwargs) %}"
+            "L.control.scale({metric: true, imperial: false, maxWidth: 150,"
+            " position: 'bottomleft'}).addTo({{ this._parent.get_name() }});\n"
+            "(function () { var legend = L.control({position: 'bottomright'});"
+            " legend.onAdd = function () { var box = L.DomUtil.create('details',"
+            " 'planner-legend'); box.innerHTML = {{ this.legend }};"
+            " if (window.innerWidth > 600) { box.setAttribute('open', ''); }"
+            " L.DomEvent.disableClickPropagation(box); L.DomEvent.disableScrollPropagation(box);"
+            " return box; }; legend.addTo({{ this._parent.get_name() }}); })();\n"
+            "{% endmacro %}"
         )
 
-        def __init__(self, body: str) -> None:
+        def __init__(self, title_html: str, legend_html: str) -> None:
             super().__init__()
-            self._name = "Legend"
-            self.body = body
+            self._name = "Chrome"
+            self.title = title_html
+            self.legend = _js_string(legend_html)
 
-    return _Legend
+    return _Chrome
 
 
 # --------------------------------------------------------------------------------------
@@ -330,8 +356,8 @@ def _market_popup(row: pd.Series) -> str:
     tier = str(row.get("tier", ""))
     lines = [
         f"<b>{escape(row.get('name'))}</b>",
-        f"类型 tier：{escape(TIER_LABELS.get(tier, tier))}",
-        f"编号 id：{escape(row.get('market_id'))}",
+        f"类型：{escape(TIER_LABELS.get(tier, tier) or '未注明')}",
+        f"编号：{escape(row.get('market_id'))}",
     ]
     for col, label in (
         ("address", "地址"),
@@ -355,29 +381,36 @@ def _site_popup(row: pd.Series, groups: Sequence[str], market_names: Mapping[str
     )
     near_id = str(row.get("nearest_market", "") or "")
     near = market_names.get(near_id, near_id)
+    new = _fmt(row.get("new_demand"))
     lines = [
         f"<b>拟建{escape(TIER_LABELS.get(tier, tier))}</b> {escape(row['site_id'])}",
-        f"选址依托 anchor：{escape(ANCHOR_LABELS.get(kind, kind))}"
+        f"选址依托：{escape(ANCHOR_LABELS.get(kind, kind) or '—')}"
         + (f" {anchor}" if anchor else ""),
-        f"新增覆盖 newly covered：{_fmt(row.get('new_demand'))} 人",
+        f"新增覆盖：{new} 人",
     ]
     for g in groups:
         col = f"new_{g}"
         if col in row.index:
             lines.append(f"其中 {escape(g)}：{_fmt(row[col])} 人")
     if modes:
-        lines.append(f"到达方式 modes：{modes}")
+        lines.append(f"到达方式：{modes}")
     if near:
-        lines.append(
-            f"最近现有市场：{escape(near)}（{_fmt(row.get('nearest_market_min'), 1)} 分钟）"
-        )
-    if str(row.get("reason", "") or ""):
-        lines.append(f"理由 reason：{escape(row['reason'])}")
+        minutes = _fmt(row.get("nearest_market_min"), 1)
+        lines.append(f"最近现有市场：{escape(near)}（{minutes} 分钟）")
+    # The reason in Chinese, from the same fields as the plan's (bilingual) reason line.
+    reason = f"可新增覆盖约 {new} 名灵活就业人员" + (f"（{modes}可达）" if modes else "")
+    reason += (
+        f"；最近的现有市场{escape(near)}约 {_fmt(row.get('nearest_market_min'), 0)} 分钟"
+        if near
+        else "；一小时内没有现有市场"
+    )
+    lines.append(f"理由：{reason}")
     return "<br>".join(lines)
 
 
-def _legend_html(tiers: Sequence[str], demand_bins: Sequence[float]) -> str:
-    rows = ["<div class='planner-legend'><b>图例</b><br>"]
+def _legend_html(tiers: Sequence[str], demand_bins: Sequence[float], roads: bool) -> str:
+    """The legend's inner HTML (planner's own markup; no input text)."""
+    rows = ["<summary>图例</summary>"]
     for t in tiers:
         col = TIER_COLOURS.get(t, "#444")
         label = TIER_LABELS.get(t, t)
@@ -388,6 +421,9 @@ def _legend_html(tiers: Sequence[str], demand_bins: Sequence[float]) -> str:
         )
     rows.append("<span class='sym' style='color:#31a354'>▨</span>现状覆盖范围<br>")
     rows.append("<span class='sym' style='color:#252525'>▧</span>覆盖缺口（未覆盖需求）<br>")
+    if roads:
+        colour, _ = ROAD_STYLES["primary"]
+        rows.append(f"<span class='sym' style='color:{colour}'>━</span>主要道路<br>")
     if len(demand_bins) > 1:
         rows.append("零工需求（人/格）<br>")
         for i in range(len(demand_bins) - 1):
@@ -395,7 +431,6 @@ def _legend_html(tiers: Sequence[str], demand_bins: Sequence[float]) -> str:
                 f"<span class='sym' style='background:{_DEMAND_COLOURS[i]}'>&nbsp;</span>"
                 f"{demand_bins[i]:,.0f}–{demand_bins[i + 1]:,.0f}<br>"
             )
-    rows.append("</div>")
     return "".join(rows)
 
 
@@ -404,25 +439,12 @@ def _legend_html(tiers: Sequence[str], demand_bins: Sequence[float]) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def _tile_spec(tiles: str | None) -> tuple[str, str, str] | None:
-    if tiles is None:
-        return None
-    key = tiles.strip().lower()
-    if key in _TILES:
-        return _TILES[key]
-    if "{z}" in tiles and "{x}" in tiles and "{y}" in tiles:
-        return tiles, "basemap", "abc"
-    raise InvalidValueError(
-        f"unknown tiles {tiles!r}",
-        fix="use None (no basemap, works offline), 'openstreetmap', 'amap' or a URL template "
-        "with {z}/{x}/{y}",
-    )
-
-
 def planner_map(
     run: StudyRun,
     *,
-    tiles: str | None = None,
+    tiles: str | None = "none",
+    tianditu_key: str | None = None,
+    title: str | None = None,
     isochrones: bool = True,
     demand_cell_m: float = 1000.0,
     max_gaps: int = 200,
@@ -434,10 +456,15 @@ def planner_map(
     run
         From :func:`planner.pipeline.run_study`.
     tiles
-        Basemap: ``None`` (default: no tiles; the boundary, demand and markets still
-        show, and the page needs no network), ``"openstreetmap"``, ``"amap"`` (高德; the
-        overlays are shifted to GCJ-02 for display) or a URL template with
-        ``{z}``/``{x}``/``{y}`` (e.g. 天地图 with your key).
+        Basemap, as the study file's ``[outputs] tiles`` (:mod:`planner.publish._tiles`):
+        ``"none"`` (default, or None: no tiles and no network; main roads and township
+        names are drawn from the inputs instead), ``"osm"``, ``"tianditu"`` (needs
+        ``tianditu_key``), ``"amap"`` (高德; the overlays are shifted to GCJ-02 for
+        display) or a URL template with ``{z}``/``{x}``/``{y}``.
+    tianditu_key
+        Tianditu browser key (``tk``).
+    title
+        Title of the page and of the map; default the study's name + 零工市场布局规划图.
     isochrones
         Draw each tier's coverage as network isochrones of the existing markets (default);
         ``False`` draws the covered demand cells instead (faster).
@@ -458,19 +485,28 @@ def planner_map(
             f"demand_cell_m must be a positive number of metres, got {demand_cell_m!r}",
             fix="leave it out for 1,000 m",
         )
-    spec = _tile_spec(tiles)
-    gcj = tiles is not None and tiles.strip().lower() == "amap"
+    source = tile_source(tiles, tianditu_key)
+    gcj = source is not None and source.coords == "gcj02"
+    if title is None:
+        title = f"{run.inputs.study.name} 零工市场布局规划图"
     area = run.inputs.area
     bounds = _to_display(area.units, gcj).total_bounds
-    m = folium.Map(location=None, tiles=None, control_scale=True, prefer_canvas=True)
+    m = folium.Map(location=None, tiles=None, control_scale=False, prefer_canvas=True)
+    m.get_root().title = escape(title)
     m.default_js = [("leaflet", f"{ASSET_DIR}/leaflet.js")]
     m.default_css = [("leaflet_css", f"{ASSET_DIR}/leaflet.css")]
     m.fit_bounds([[float(bounds[1]), float(bounds[0])], [float(bounds[3]), float(bounds[2])]])
-    if spec is not None:
-        url, attr, subdomains = spec
-        folium.TileLayer(
-            tiles=url, attr=attr, name="底图 basemap", subdomains=subdomains, max_zoom=18
-        ).add_to(m)
+    if source is not None:
+        for k, layer in enumerate(source.layers):
+            folium.TileLayer(
+                tiles=layer.url,
+                attr=escape(source.attribution),
+                name="底图" if k == 0 else "底图注记",
+                subdomains=layer.subdomains,
+                max_zoom=18,
+                overlay=k > 0,
+                control=k == 0,
+            ).add_to(m)
 
     # Boundary
     fg = folium.FeatureGroup(name="研究区边界", show=True)
@@ -582,6 +618,11 @@ def planner_map(
             show=False,
         ).add_to(m)
 
+    # Context from the inputs, when no basemap shows it
+    roads = None
+    if source is None:
+        roads = _add_context(m, run, gcj)
+
     # Existing markets
     fg = folium.FeatureGroup(name="现有零工市场", show=True)
     mk = run.markets
@@ -629,9 +670,45 @@ def planner_map(
             marker.add_to(fg)
         fg.add_to(m)
 
-    folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().add_child(_legend_class()(_legend_html(tiers, bins)))
+    folium.LayerControl(collapsed=True).add_to(m)
+    m.add_child(_chrome_class()(escape(title), _legend_html(tiers, bins, roads is not None)))
     return m
+
+
+def _add_context(m: folium.Map, run: StudyRun, gcj: bool) -> dict[str, Any] | None:
+    """Main roads and place names from the inputs (for a map without tiles)."""
+    folium = _folium()
+
+    def display(g: gpd.GeoSeries) -> gpd.GeoSeries:
+        return _to_display(g, gcj)
+
+    osm = run.inputs.roads
+    roads = main_roads(osm.streets if osm is not None else None, display)
+    if roads is not None:
+        folium.GeoJson(
+            roads,
+            name="主要道路",
+            style_function=lambda f: {
+                "color": ROAD_STYLES[f["properties"]["highway"]][0],
+                "weight": ROAD_STYLES[f["properties"]["highway"]][1],
+                "opacity": 0.9,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+            show=True,
+        ).add_to(m)
+    labels = place_labels(run.inputs.area.units, osm.places if osm is not None else None, display)
+    if labels:
+        fg = folium.FeatureGroup(name="乡镇名称", show=True)
+        for name, lat, lon in labels:
+            icon = folium.DivIcon(
+                html=f"<span>{escape(name)}</span>",
+                icon_size=(0, 0),
+                icon_anchor=(0, 0),
+                class_name="planner-label",
+            )
+            folium.Marker([lat, lon], icon=icon, interactive=False, keyboard=False).add_to(fg)
+        fg.add_to(m)
+    return roads
 
 
 _ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")

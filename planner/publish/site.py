@@ -3,8 +3,8 @@
 :func:`build_public_site` writes, into one folder (e.g. ``maps/public/``)::
 
     index.html          map of every market with popups, a list, filters and search
-    directory.html      the directory as a searchable table
-    stats.html          求人倍率 tables and chart (with work logs)
+    directory.html      the directory: a table on a desk, a card per market on a phone
+    stats.html          求人倍率 tables (filterable) and chart (with work logs)
     assets/leaflet/     Leaflet, copied from the xstatic-leaflet package
     assets/*.js         the page scripts
     data/markets.js     the public directory as a JavaScript variable (fetch() of file://
@@ -12,10 +12,17 @@
     data/directory.*    the directory as CSV (UTF-8 with BOM), GeoJSON and JSON
     data/job_ratio*     the 求人倍率 tables (CSV) and chart (SVG)
 
-No page loads anything from the internet except optional basemap tiles (off by default);
-without tiles the map still shows boundaries and markets. Every text from the inputs is
-escaped: jinja2 autoescapes the HTML and the scripts build the DOM with ``textContent``.
-Only the public fields of :data:`planner.publish.directory.PUBLIC_FIELDS` are published.
+The pages are made for phones first: every phone number is a ``tel:`` link, every market
+with coordinates has navigation links to AMap and Baidu Maps, an "open now" badge says
+whether it is open and when it opens next (from its schedule; never for hours that could
+not be read), and the hours are shown once (:mod:`planner.publish._market_view`). Markers
+that would overlap on the map are spread around their spot.
+
+No page loads anything from the internet except optional basemap tiles (off by default;
+:mod:`planner.publish._tiles`); without tiles the map still shows boundaries and markets.
+Every text from the inputs is escaped: jinja2 autoescapes the HTML and the scripts build
+the DOM with ``textContent``. Only the public fields of
+:data:`planner.publish.directory.PUBLIC_FIELDS` are published.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ import re
 from collections.abc import Iterable
 from os import PathLike
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -38,9 +45,12 @@ from planner.errors import CRSError, InvalidValueError
 from planner.io.coords import convert
 from planner.io.crs import convert_geometries
 from planner.publish._assets import leaflet_files, render_template
+from planner.publish._market_view import market_view
 from planner.publish._output import OutputFolder
+from planner.publish._tiles import TILE_SOURCES, tile_source
 from planner.publish.directory import (
     FACILITY_LABELS,
+    STATUS_LABELS,
     TIER_LABELS,
     directory_records,
     directory_table,
@@ -53,90 +63,12 @@ __all__ = ["TILE_SOURCES", "build_public_site"]
 log = logging.getLogger(__name__)
 
 PathArg = str | PathLike[str]
-Tiles = Literal["none", "osm", "tianditu", "amap"]
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 _WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-
-#: Basemap tile sources: URL templates, Leaflet subdomains, attribution and the coordinate
-#: system the tiles are drawn in (AMap/高德 tiles are GCJ-02, so overlays are shifted).
-TILE_SOURCES: dict[str, dict[str, Any]] = {
-    "osm": {
-        "layers": [{"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "subdomains": "abc"}],
-        "attribution": "© OpenStreetMap contributors",
-        "coords": "wgs84",
-    },
-    "tianditu": {
-        "layers": [
-            {
-                "url": "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile"
-                "&VERSION=1.0.0&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-                "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={key}",
-                "subdomains": "01234567",
-                "layer": layer,
-            }
-            for layer in ("vec", "cva")
-        ],
-        "attribution": "© 天地图 (国家地理信息公共服务平台)",
-        "coords": "wgs84",
-    },
-    "amap": {
-        "layers": [
-            {
-                "url": "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1"
-                "&style=8&x={x}&y={y}&z={z}",
-                "subdomains": "1234",
-            }
-        ],
-        "attribution": "© 高德地图 (AutoNavi)",
-        "coords": "gcj02",
-    },
-}
-
-_KEY_RE = re.compile(r"^[0-9A-Za-z]{8,64}$")
+_SCRIPTS = ("public_filters.js", "public_market.js", "public_map.js", "public_directory.js",
+            "public_stats.js")  # fmt: skip
 _TIME_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-_TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("name", "名称"),
-    ("tier", "类型"),
-    ("status", "状态"),
-    ("county", "区县"),
-    ("address", "地址"),
-    ("hours", "开放时间"),
-    ("occupations", "工种"),
-    ("phone", "联系电话"),
-    ("hotline", "服务热线"),
-    ("complaints", "投诉渠道"),
-    ("services", "服务项目"),
-    ("facility_labels", "便民设施"),
-)
-
-
-def _tiles_config(tiles: str, tianditu_key: str | None) -> dict[str, Any] | None:
-    if tiles == "none":
-        return None
-    if tiles not in TILE_SOURCES:
-        raise InvalidValueError(
-            f"unknown tiles {tiles!r}",
-            key="tiles",
-            fix="use 'none' (default, offline), 'osm', 'tianditu' or 'amap'",
-        )
-    src = TILE_SOURCES[tiles]
-    layers = []
-    for layer in src["layers"]:
-        url = layer["url"]
-        if tiles == "tianditu":
-            if tianditu_key is None or not _KEY_RE.match(tianditu_key):
-                raise InvalidValueError(
-                    "Tianditu tiles need a key (tk)"
-                    + ("" if tianditu_key is None else f"; {tianditu_key!r} is not one"),
-                    key="tianditu_key",
-                    fix="get a browser key at https://console.tianditu.gov.cn and pass"
-                    " tianditu_key=...",
-                )
-            url = url.replace("{layer}", layer["layer"]).replace("{key}", tianditu_key)
-        layers.append({"url": url, "subdomains": layer["subdomains"]})
-    return {"layers": layers, "attribution": src["attribution"], "coords": src["coords"]}
 
 
 def _round_coords(xy: np.ndarray) -> np.ndarray:
@@ -181,20 +113,23 @@ def _boundaries_geojson(boundaries: gpd.GeoDataFrame | None, display: str) -> di
 
 
 def _site_markets(table: pd.DataFrame, display: str) -> list[dict[str, Any]]:
+    """The markets as the pages show them: public fields, how to show them, and the point
+    in the display coordinate system (None without coordinates)."""
     records = directory_records(table)
     lon = table["lon"].to_numpy(dtype=float)
     lat = table["lat"].to_numpy(dtype=float)
     if display != "wgs84":
         lon, lat = convert(lon, lat, "wgs84", display)
     out = []
+    drop = {"lon", "lat", "lon_gcj02", "lat_gcj02", "hours_osm", *FACILITY_LABELS}
     for r, x, y in zip(records, lon, lat, strict=True):
         ok = bool(np.isfinite(x) and np.isfinite(y))
         out.append(
             {
-                **{k: v for k, v in r.items() if k not in {"lon", "lat", "lon_gcj02", "lat_gcj02"}},
+                **{k: v for k, v in r.items() if k not in drop},
+                **market_view(r, str(r["hours_kind"])),
                 "lon": round(float(x), 6) if ok else None,
                 "lat": round(float(y), 6) if ok else None,
-                "facility_labels": [FACILITY_LABELS[k] for k in FACILITY_LABELS if r[k]],
             }
         )
     return out
@@ -207,19 +142,13 @@ def _data_js(data: dict[str, Any]) -> str:
     return "/* generated by planner: the public directory */\nwindow.PLANNER_DATA = " + text + ";\n"
 
 
-def _cell_text(v: object) -> str:
-    if isinstance(v, list):
-        return "、".join(map(str, v))
-    return "" if v is None else str(v)
-
-
 def build_public_site(
     markets: gpd.GeoDataFrame,
     out_dir: PathArg,
     *,
     boundaries: gpd.GeoDataFrame | None = None,
     work_logs: pd.DataFrame | None = None,
-    tiles: Tiles = "none",
+    tiles: str | None = "none",
     tianditu_key: str | None = None,
     title: str = "零工市场地图与名录",
     default_time: str = "05:00",
@@ -243,9 +172,10 @@ def build_public_site(
         Work logs (:func:`planner.io.worklogs.read_work_logs`): adds ``stats.html`` with
         the monthly 求人倍率 tables and chart.
     tiles
-        Basemap: ``"none"`` (default; no network at all), ``"osm"``, ``"tianditu"``
-        (needs ``tianditu_key``) or ``"amap"`` (GCJ-02 tiles: markets and boundaries are
-        shifted to GCJ-02 for display).
+        Basemap, as the study file's ``[outputs] tiles``: ``"none"`` (default; no network
+        at all), ``"osm"``, ``"tianditu"`` (needs ``tianditu_key``), ``"amap"`` (GCJ-02
+        tiles: markets and boundaries are shifted to GCJ-02 for display) or a URL
+        template (see :mod:`planner.publish._tiles`).
     tianditu_key
         Tianditu browser key (``tk``).
     title
@@ -288,8 +218,8 @@ def build_public_site(
         )
     if not isinstance(title, str) or not title.strip():
         raise InvalidValueError("the title is empty", key="title", fix="pass a title")
-    tiles_cfg = _tiles_config(tiles, tianditu_key)
-    display = tiles_cfg["coords"] if tiles_cfg else "wgs84"
+    source = tile_source(tiles, tianditu_key)
+    display = source.coords if source is not None else "wgs84"
     table = directory_table(markets)
     site_markets = _site_markets(table, display)
     data = {
@@ -297,9 +227,9 @@ def build_public_site(
         "timezone": timezone,
         "default_time": default_time,
         "display_coords": display,
-        "tiles": tiles_cfg,
+        "tiles": source.to_json() if source is not None else None,
         "tier_labels": TIER_LABELS,
-        "facility_labels": FACILITY_LABELS,
+        "status_labels": STATUS_LABELS,
         "markets": site_markets,
         "boundaries": _boundaries_geojson(boundaries, display),
     }
@@ -307,7 +237,7 @@ def build_public_site(
     folder = OutputFolder(out_dir, inputs=inputs)
     for name, src in leaflet_files().items():
         folder.write(f"assets/leaflet/{name}", src.read_bytes())
-    for js in ("public_filters.js", "public_map.js", "public_directory.js"):
+    for js in _SCRIPTS:
         folder.write(f"assets/{js}", (_TEMPLATES / js).read_bytes())
     folder.write("data/markets.js", _data_js(data))
     write_directory(table, folder, prefix="data/")
@@ -328,20 +258,19 @@ def build_public_site(
         "trades": trades,
         "weekdays": _WEEKDAYS,
         "default_time": default_time,
-        "note": "本站所有脚本、样式和数据均为本地文件，可离线打开。"
-        + ("" if tiles_cfg is None else f"底图：{tiles_cfg['attribution']}。"),
+        "note": "本站所有脚本、样式和数据均为本地文件，可离线打开；"
+        "“导航”链接打开高德地图或百度地图（需联网）。"
+        + ("" if source is None else f"底图：{source.attribution}。"),
     }
     index = folder.write(
         "index.html", render_template("public_index.html.j2", nav=nav("index.html"), **common)
     )
-    rows = [[_cell_text(m[key]) for key, _ in _TABLE_COLUMNS] for m in site_markets]
     folder.write(
         "directory.html",
         render_template(
             "public_directory.html.j2",
             nav=nav("directory.html"),
-            columns=[label for _, label in _TABLE_COLUMNS],
-            rows=rows,
+            markets=site_markets,
             downloads=[
                 ("CSV（Excel）", "data/directory.csv"),
                 ("GeoJSON", "data/directory.geojson"),
@@ -357,7 +286,12 @@ def build_public_site(
             markets=table,
             prefix="data/",
             page="stats.html",
-            page_context={"title": title, "nav": nav("stats.html"), "note": common["note"]},
+            page_context={
+                "title": title,
+                "nav": nav("stats.html"),
+                "note": common["note"],
+                "script": "assets/public_stats.js",
+            },
         )
     log.info(
         "public site with %d market(s) (%d on the map) written to %s",

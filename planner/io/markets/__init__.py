@@ -8,11 +8,13 @@ in :mod:`planner.io.markets._template`. Everything public is imported from here.
 
 from planner.io.markets._schema import (
     FACILITY_KEYS,
+    FACILITY_LABELS,
     MARKET_COLUMNS,
     MARKET_SCHEMA,
     STATUS_VALUES,
     TIER_ALIASES,
     facility_keys,
+    facility_words,
     split_list,
 )
 from planner.io.markets._template import write_markets_template
@@ -20,11 +22,13 @@ from planner.io.markets.reader import read_markets
 
 __all__ = [
     "FACILITY_KEYS",
+    "FACILITY_LABELS",
     "MARKET_COLUMNS",
     "MARKET_SCHEMA",
     "STATUS_VALUES",
     "TIER_ALIASES",
     "facility_keys",
+    "facility_words",
     "read_markets",
     "split_list",
     "write_markets_template",

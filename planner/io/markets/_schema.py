@@ -171,18 +171,34 @@ _STATUS_WORDS: tuple[tuple[str, str], ...] = (
     ("在营", "open"),
 )
 
-#: Canonical facility keys and the words that name them in 便民设施 (substring match).
+#: Canonical facility keys and the words that name them in 便民设施 (substring match). A word
+#: may name several keys (充电 alone: both kinds of charging); within one item the longest
+#: matching words win (电动车充电 is e-bike charging only, not also the 充电 it contains).
 FACILITY_KEYS: dict[str, tuple[str, ...]] = {
     "parking": ("停车场", "停车位", "停车"),
     "tool_storage": ("工具存放", "工具寄存", "工具柜", "工具间"),
-    "waiting_room": ("候工室", "候工区", "候工大厅", "等候区", "休息区", "休息室"),
-    "drinking_water": ("饮水", "开水", "饮用水", "热水"),
-    "hot_meals": ("热饭", "热餐", "就餐", "食堂", "微波炉"),
-    "ebike_charging": ("电动车充电", "电瓶车充电", "电动自行车充电"),
-    "phone_charging": ("手机充电",),
-    "toilets": ("厕所", "卫生间", "洗手间", "卫生设施"),
-    "shelter": ("遮阳", "避雨", "雨棚", "大棚"),
-    "seating": ("长凳", "座椅", "凳子"),
+    "waiting_room": ("候工室", "候工区", "候工大厅", "候工", "等候区", "休息区", "休息室", "休息"),
+    "drinking_water": ("饮水", "开水", "饮用水", "热水", "茶水"),
+    "hot_meals": ("热饭", "热餐", "就餐", "食堂", "微波炉", "用餐"),
+    "ebike_charging": ("电动车充电", "电瓶车充电", "电动自行车充电", "充电桩", "充电"),
+    "phone_charging": ("手机充电", "充电宝", "充电"),
+    "toilets": ("卫生间", "厕所", "洗手间", "公厕", "卫生设施"),
+    "shelter": ("遮阳", "避雨", "雨棚", "大棚", "凉棚", "遮阳棚"),
+    "seating": ("长凳", "座椅", "凳子", "座位"),
+}
+
+#: Chinese label of each facility key, as the public directory names it.
+FACILITY_LABELS: dict[str, str] = {
+    "parking": "停车",
+    "tool_storage": "工具存放",
+    "waiting_room": "候工休息区",
+    "drinking_water": "饮水",
+    "hot_meals": "热饭",
+    "ebike_charging": "电动车充电",
+    "phone_charging": "手机充电",
+    "toilets": "卫生间",
+    "shelter": "遮阳避雨棚",
+    "seating": "座椅",
 }
 
 _LIST_SPLIT = re.compile(r"[、,，;；/／\s]+")
@@ -204,18 +220,39 @@ def split_list(value: object) -> list[str]:
 def facility_keys(items: Sequence[str]) -> list[str]:
     """Canonical keys (:data:`FACILITY_KEYS` order) of the facilities named in ``items``.
 
+    Each item is matched on its own: the words of :data:`FACILITY_KEYS` found in it, less
+    any found word that is part of a longer found word (so 电动车充电 names e-bike charging
+    and not the phone charging the bare 充电 names too), give its keys.
+
     Examples
     --------
     >>> facility_keys(["候工区", "免费开水", "电瓶车充电", "阅览室"])
     ['waiting_room', 'drinking_water', 'ebike_charging']
+    >>> facility_keys(["充电", "厕所", "遮阳棚"])
+    ['ebike_charging', 'phone_charging', 'toilets', 'shelter']
     """
-    found = {
-        key
-        for item in items
-        for key, words in FACILITY_KEYS.items()
-        if any(word in item for word in words)
-    }
+    found: set[str] = set()
+    for item in items:
+        words = {w for ws in FACILITY_KEYS.values() for w in ws if w in item}
+        longest = {w for w in words if not any(w != o and w in o for o in words)}
+        found.update(key for key, ws in FACILITY_KEYS.items() if longest.intersection(ws))
     return [key for key in FACILITY_KEYS if key in found]
+
+
+def facility_words(keys: Sequence[str]) -> list[str]:
+    """Every word (label and synonyms) of the facility ``keys``, for search.
+
+    Examples
+    --------
+    >>> facility_words(["toilets"])
+    ['卫生间', '厕所', '洗手间', '公厕', '卫生设施']
+    """
+    out: list[str] = []
+    for key in keys:
+        for word in (FACILITY_LABELS.get(key, ""), *FACILITY_KEYS.get(key, ())):
+            if word and word not in out:
+                out.append(word)
+    return out
 
 
 def _squash(text: str) -> str:

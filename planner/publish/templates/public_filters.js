@@ -21,6 +21,70 @@
     return false;
   }
 
+  /* Open or not at minute `minute` of `weekday`, and until / from when:
+     {open: true, until: {weekday, minute}} or {open: false, next: {weekday, minute} | null}.
+     null without a schedule (hours not read): such a market is never shown as open. */
+  function openState(schedule, weekday, minute) {
+    if (!schedule) { return null; }
+    var d, k, i, iv;
+    // An interval of today, or of yesterday running past midnight, holding `minute`.
+    var today = schedule.week[weekday];
+    for (i = 0; i < today.length; i++) {
+      if (today[i][0] <= minute && minute < today[i][1]) {
+        return { open: true, until: wrap(weekday, today[i][1]) };
+      }
+    }
+    var prev = schedule.week[(weekday + 6) % 7];
+    for (i = 0; i < prev.length; i++) {
+      if (prev[i][1] > DAY_MIN && minute < prev[i][1] - DAY_MIN) {
+        return { open: true, until: wrap(weekday, prev[i][1] - DAY_MIN) };
+      }
+    }
+    // The next start: later today, then the next seven days.
+    for (k = 0; k <= 7; k++) {
+      d = (weekday + k) % 7;
+      var day = schedule.week[d];
+      for (i = 0; i < day.length; i++) {
+        iv = day[i];
+        if (k === 0 && iv[0] <= minute) { continue; }
+        if (k === 7 && iv[0] > minute) { continue; }
+        return { open: false, next: { weekday: d, minute: iv[0], days: k } };
+      }
+    }
+    return { open: false, next: null };
+  }
+
+  function wrap(weekday, minute) {
+    return minute >= DAY_MIN ? { weekday: (weekday + 1) % 7, minute: minute - DAY_MIN, days: 1 }
+                             : { weekday: weekday, minute: minute, days: 0 };
+  }
+
+  function hhmm(minute) {
+    var h = Math.floor(minute / 60), m = minute % 60;
+    return (h < 10 ? "0" : "") + h + ":" + (m < 10 ? "0" : "") + m;
+  }
+
+  var WEEKDAYS = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+
+  function dayWord(t) {
+    if (t.days === 0) { return "今天"; }
+    if (t.days === 1) { return "明天"; }
+    return WEEKDAYS[t.weekday];
+  }
+
+  /* The badge of a market at `now` ({weekday, minute}): {cls, text}. */
+  function badge(m, now) {
+    if (m.status_code === "closed") { return { cls: "closed", text: "已关闭" }; }
+    if (m.status_code === "suspended") { return { cls: "closed", text: "暂停运营" }; }
+    var s = openState(m.schedule, now.weekday, now.minute);
+    if (s === null) { return { cls: "unknown", text: "营业时间以公布为准" }; }
+    if (s.open) {
+      return { cls: "open", text: "营业中 · " + (s.until.days ? "次日" : "") + hhmm(s.until.minute) + " 结束" };
+    }
+    if (s.next === null) { return { cls: "shut", text: "未营业" }; }
+    return { cls: "shut", text: "未营业 · " + dayWord(s.next) + " " + hhmm(s.next.minute) + " 开门" };
+  }
+
   /* Weekday (0 = Monday) and minute of the day now, in the directory's time zone. */
   function nowInZone() {
     var d = new Date();
@@ -57,13 +121,14 @@
     };
   }
 
-  function haystack(m) {
-    return [m.name, m.address, m.county, m.town, m.tier, m.hours]
-      .concat(m.occupations, m.services, m.facilities).join(" ").toLowerCase();
-  }
-
+  /* Every word of the query is found in the market's search text (synonyms included). */
   function matches(m, s) {
-    if (s.q && haystack(m).indexOf(s.q) < 0) { return false; }
+    if (s.q) {
+      var words = s.q.split(/\s+/);
+      for (var w = 0; w < words.length; w++) {
+        if (words[w] && m.search.indexOf(words[w]) < 0) { return false; }
+      }
+    }
     if (s.county && m.county !== s.county) { return false; }
     if (s.trade && m.occupations.indexOf(s.trade) < 0) { return false; }
     if (s.when === "now") {
@@ -102,6 +167,7 @@
     if (r) { r.checked = true; }
   }
 
-  window.PlannerFilters = { isOpenAt: isOpenAt, nowInZone: nowInZone, watch: watch,
-                            state: state, matches: matches };
+  window.PlannerFilters = { isOpenAt: isOpenAt, openState: openState, badge: badge,
+                            hhmm: hhmm, nowInZone: nowInZone, watch: watch, state: state,
+                            matches: matches };
 })();
