@@ -23,7 +23,7 @@ import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from planner.analysis.demand import sector_demand, worker_demand
 from planner.analysis.plan import make_plan
 from planner.errors import OutputError, PlannerError
 from planner.inputs import StudyInputs, collect_warnings
+from planner.io.planned import PlannedSites
 from planner.io.transit import TransitFeed
 from planner.network.access import straight_line_graph
 from planner.network.graph import TravelGraph
@@ -208,6 +209,14 @@ def _markets_or_empty(inputs: StudyInputs) -> gpd.GeoDataFrame:
     )
 
 
+def _with_planned(markets: gpd.GeoDataFrame, planned: PlannedSites) -> gpd.GeoDataFrame:
+    """The existing markets and the planned sites (in the markets' CRS) in one frame."""
+    extra = planned.markets.to_crs(markets.crs)
+    if len(extra) == 0:
+        return markets
+    return gpd.GeoDataFrame(pd.concat([markets, extra], ignore_index=True), crs=markets.crs)
+
+
 def _user_sites(inputs: StudyInputs) -> gpd.GeoDataFrame | None:
     spec = inputs.study.candidates
     if spec.add is None:
@@ -222,6 +231,7 @@ def prepare_study(
     *,
     date: dt.date | None = None,
     window: tuple[str, str] | None = None,
+    planned: PlannedSites | None = None,
     progress: bool = False,
     report: Report | None = None,
 ) -> PreparedStudy:
@@ -236,6 +246,10 @@ def prepare_study(
         :func:`default_service_date`).
     window
         Time window of bus service (default the study's, else the early morning).
+    planned
+        Sites kept from an earlier round (:func:`planner.io.planned.read_planned_sites`,
+        ``planner run --sites edited.gpkg``): they join the existing markets (status
+        ``planned``), so coverage counts them and the plan sites only what they leave.
     progress
         Show progress bars.
     report
@@ -270,6 +284,9 @@ def prepare_study(
             priority_weights=dict(d.priority_weights) or None,
         )
         markets = _markets_or_empty(inputs)
+        if planned is not None:
+            markets = _with_planned(markets, planned)
+            notes += planned.notes
         rules, rule_notes = resolve_rules(inputs, graphs)
         notes += rule_notes
         warnings += network_reach(cells, graphs)
@@ -389,6 +406,7 @@ def run_study(
     date: dt.date | None = None,
     window: tuple[str, str] | None = None,
     priority_weights: dict[str, float] | None = None,
+    planned: PlannedSites | None = None,
     progress: bool = False,
     report: Report | None = None,
 ) -> StudyRun:
@@ -402,6 +420,9 @@ def run_study(
         Service day and window for bus times (see :func:`prepare_study`).
     priority_weights
         Overrides the study's ``[demand] priority_weights``.
+    planned
+        Sites kept from an earlier round, counted as existing markets (see
+        :func:`prepare_study`).
     progress, report
         Progress bars; a callback for a line per stage.
     """
@@ -412,7 +433,9 @@ def run_study(
             inputs.study, demand=replace(inputs.study.demand, priority_weights=priority_weights)
         )
         inputs = replace(inputs, study=study)
-    prep = prepare_study(inputs, date=date, window=window, progress=progress, report=report)
+    prep = prepare_study(
+        inputs, date=date, window=window, planned=planned, progress=progress, report=report
+    )
     return plan_study(prep, progress=progress, report=report)
 
 
@@ -503,23 +526,31 @@ def check_output_dir(path: PathArg, *, inputs: list[Path] | None = None) -> Path
 
 
 def publish_run(
-    run: StudyRun, out_dir: PathArg | None = None, *, progress: bool = False
+    run: StudyRun,
+    out_dir: PathArg | None = None,
+    *,
+    progress: bool = False,
+    extra_inputs: Sequence[PathArg] = (),
 ) -> dict[str, Path]:
     """Write what a run publishes under ``out_dir`` (default: the study's output folder).
 
     ``summary.json`` (the run's figures, :mod:`planner.publish.summary`), the public map
     and directory (``public/``), the directory exports and job-to-applicant ratio tables
-    (``data/``), the planner's map and the siting proposal. Returns what was written, by
-    label.
+    (``data/``), the planner's map, the run's GeoPackage for QGIS (``<study>.gpkg``,
+    label ``"GeoPackage (QGIS)"``, :mod:`planner.publish.gpkg`) and the siting proposal.
+    ``extra_inputs`` are files the run read besides the study's (``--sites``), never
+    written over. Returns what was written, by label.
     """
+    from planner.io.runfile import gpkg_filename
     from planner.publish import maps, proposals
     from planner.publish.directory import export_directory
+    from planner.publish.gpkg import write_run_gpkg
     from planner.publish.site import build_public_site
     from planner.publish.summary import write_summary
 
     study = run.inputs.study
     out = check_output_dir(out_dir if out_dir is not None else study.output_dir, inputs=study.files)
-    inputs = study.files
+    inputs = [*study.files, *(Path(p) for p in extra_inputs)]
     written: dict[str, Path] = {"summary": write_summary(run, out / "summary.json", inputs=inputs)}
     markets = run.inputs.markets
     if markets is not None and len(markets):
@@ -540,6 +571,10 @@ def publish_run(
             written["求人倍率 (CSV)"] = files["job_ratio_csv"]
     m = maps.planner_map(run)
     written["planner map"] = maps.save_map(m, out / "planner_map.html")
+    gpkg_crs = study.outputs.gpkg_crs if study.outputs is not None else "wgs84"
+    written["GeoPackage (QGIS)"] = write_run_gpkg(
+        run, out / gpkg_filename(study.name), crs=gpkg_crs, inputs=inputs
+    )
     for p in proposals.write_proposal(run, out / "proposal"):
         written[f"proposal ({p.suffix[1:]})"] = p
     return written

@@ -10,6 +10,8 @@ Keys (shares are 0-1, people and workers are counts, coordinates WGS-84)::
                    model, status, objective, bound, gap}}
     sites: [{id, tier, name, anchor_kind, lon, lat, new_demand,
              nearest_market, nearest_market_min}]
+    gpkg                                   file name of the run's GeoPackage for QGIS
+                                           (``<study>.gpkg`` beside summary.json)
     notes, warnings                        what the run left out or estimated; what to check
 
 The same run gives the same bytes (no clock time inside; floats rounded).
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from planner import __version__
+from planner.io.runfile import gpkg_filename
 
 if TYPE_CHECKING:
     from planner.run import StudyRun
@@ -112,6 +115,7 @@ def run_summary(run: StudyRun) -> dict[str, Any]:
         "demand_spread": run.inputs.demand_spread,
         "tiers": tiers,
         "sites": sites,
+        "gpkg": gpkg_filename(run.inputs.study.name),
         "notes": list(run.notes),
         "warnings": list(run.warnings),
     }
