@@ -441,6 +441,57 @@ def test_qgis_opens_the_file_styled(written: Path) -> None:
     assert got["cells"][2] == 5
 
 
+_QGIS_EDIT = textwrap.dedent(
+    """
+    import sys
+    from qgis.core import (QgsApplication, QgsFeature, QgsGeometry, QgsPointXY,
+                           QgsVectorLayer)
+    app = QgsApplication([], False)
+    app.initQgis()
+    lyr = QgsVectorLayer(sys.argv[1] + "|layername=sites", "sites", "ogr")
+    feats = sorted(lyr.getFeatures(), key=lambda f: f.id())
+    lyr.startEditing()
+    p = feats[0].geometry().asPoint()
+    lyr.changeGeometry(feats[0].id(), QgsGeometry.fromPointXY(QgsPointXY(p.x() + 0.01, p.y())))
+    lyr.deleteFeature(feats[1].id())
+    new = QgsFeature(lyr.fields())
+    new.setAttribute("tier", "station")
+    new.setAttribute("name", "新站")
+    new.setGeometry(QgsGeometry.fromPointXY(QgsPointXY(p.x(), p.y() + 0.01)))
+    lyr.addFeature(new)
+    assert lyr.commitChanges(), lyr.commitErrors()
+    """
+)
+
+
+def test_sites_edited_in_qgis_read_back(run: StudyRun, written: Path, tmp_path: Path) -> None:
+    py = _system_qgis()
+    if py is None:
+        pytest.skip("QGIS's Python bindings are not installed (apt-get install python3-qgis)")
+    edited = tmp_path / "edited.gpkg"
+    shutil.copy(written, edited)
+    before = pyogrio.read_dataframe(edited, layer="sites", fid_as_index=True).sort_index()
+    assert len(before) >= 2
+    r = subprocess.run(
+        [py, "-c", _QGIS_EDIT, str(edited)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "HOME": "/tmp"},
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    got = read_planned_sites(edited, area=run.inputs.area).markets
+    ids = list(before["site_id"])
+    assert ids[1] not in set(got["market_id"])  # deleted in QGIS
+    new_fid = int(before.index.max()) + 1
+    assert list(got["market_id"]) == [ids[0], *ids[2:], f"sites-{new_fid}"]
+    assert got["tier"].iloc[-1] == "station" and got["name"].iloc[-1] == "新站"
+    tr = Transformer.from_crs(4326, run.cells.crs, always_xy=True)
+    p0 = before.geometry.iloc[0]
+    moved = shapely.Point(*tr.transform(p0.x + 0.01, p0.y))
+    assert got.geometry.iloc[0].distance(moved) < 1e-6
+
+
 # --------------------------------------------------------------------------------------
 # The QGIS loop: edit the proposed sites, rerun with --sites
 # --------------------------------------------------------------------------------------
