@@ -5,6 +5,7 @@ rerun with ``--sites``) checked against a hand computation."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import sqlite3
@@ -253,6 +254,19 @@ def test_never_over_a_file_planner_did_not_write(run: StudyRun, tmp_path: Path) 
         write_run_gpkg(run, tmp_path / "y.gpkg", inputs=[tmp_path / "y.gpkg"])
     with pytest.raises(OutputError, match=r"\.gpkg file"):
         write_run_gpkg(run, tmp_path / "z.sqlite")
+
+
+def test_a_plan_without_sites_still_has_a_sites_layer_to_add_to(
+    run: StudyRun, tmp_path: Path
+) -> None:
+    empty = gpd.GeoDataFrame(
+        {"site_id": [], "tier": [], "new_demand": []}, geometry=[], crs=run.cells.crs
+    )
+    none = dataclasses.replace(run, plan=dataclasses.replace(run.plan, sites=empty))
+    path = write_run_gpkg(none, tmp_path / "none.gpkg")
+    info = pyogrio.read_info(path, layer="sites")
+    assert info["features"] == 0 and info["geometry_type"] == "Point"
+    assert {"site_id", "tier", "name", "new_dem", "reason"} <= set(info["fields"])
 
 
 # --------------------------------------------------------------------------------------

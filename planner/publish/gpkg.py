@@ -112,7 +112,16 @@ def _layer(
     if geoms.crs is not None and not CRS(geoms.crs).equals(crs):
         geoms = geoms.to_crs(crs)
     gdf = gpd.GeoDataFrame(data, geometry=geoms.to_numpy(), crs=crs)
-    return GpkgLayer(dataclasses.replace(spec, fields=used), gdf)
+    return GpkgLayer(
+        dataclasses.replace(spec, fields=used, geometry=_geometry_type(spec, gdf)), gdf
+    )
+
+
+def _geometry_type(spec: LayerSpec, frame: gpd.GeoDataFrame) -> str:
+    """The spec's geometry type, made multi when the rows hold multi-part geometries."""
+    kind = spec.geometry
+    multi = len(frame) > 0 and frame.geom_type.astype(str).str.startswith("Multi").any()
+    return f"Multi{kind}" if multi and not kind.startswith("Multi") else kind
 
 
 def _units(run: StudyRun, crs: CRS) -> GpkgLayer:
@@ -268,7 +277,15 @@ def _sites(run: StudyRun, crs: CRS) -> GpkgLayer:
         [names.get(str(v)) if isinstance(v, str) and v else None for v in near], dtype=object
     )
     groups = _groups(sites, prefix="new_", suffix="")
-    return _points(LAYERS["sites"], sites, crs, sites_fields(groups), {"near_name": near_name})
+    fields = sites_fields(groups)
+    # every field, even when the plan proposed nothing: the layer is where sites get added
+    missing = [f for f in fields if f.column is not None and f.column not in sites]
+    if missing:
+        sites = sites.copy()
+        for f in missing:
+            blank = np.nan if f.kind in ("real", "minutes") else None
+            sites[str(f.column)] = pd.Series([blank] * len(sites), index=sites.index, dtype=object)
+    return _points(LAYERS["sites"], sites, crs, fields, {"near_name": near_name})
 
 
 def run_layers(
