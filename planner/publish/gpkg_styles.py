@@ -11,8 +11,8 @@ layer      default style
 units      outline, no fill
 cells      graduated by ``demand`` in the planner map's six colours (quantile classes),
            each cell drawn as a square of its own size on the ground
-gaps       categorized by ``stage``: hatched dark grey (before), hatched red (still
-           uncovered after the plan)
+gaps       categorized by ``stage``: light grey hatching (before), a dashed red outline
+           (still uncovered after the plan)
 isochrones categorized by tier and stage in the tier colours: filled (existing
            markets), dashed outline (with the plan)
 markets    categorized by ``tier``: circles in the tier colours, labelled with the name
@@ -60,6 +60,9 @@ TIER_SHAPES: Mapping[str, str] = {
     "sector": "triangle",
     "station": "square",
 }
+
+#: Their sizes (mm): QGIS's star is slender, its square solid; these look alike in weight.
+_SHAPE_SIZES: Mapping[str, float] = {"star": 7.0, "triangle": 5.5, "square": 4.2}
 
 #: Colours of the coverage classes of a demand cell.
 COVERAGE_COLOURS: Mapping[str, tuple[str, str]] = {
@@ -254,21 +257,30 @@ def _style(name: str, layer: GpkgLayer) -> tuple[str, str]:
     if name == "gaps":
         cats = [
             (
-                stage,
-                label,
+                "before",
+                "现状覆盖缺口",
                 fill_symbol(
-                    str(i),
-                    _GAP_COLOURS[stage],
-                    alpha=0.6,
+                    "0",
+                    _GAP_COLOURS["before"],
+                    alpha=0.3,
                     style="b_diagonal",
-                    outline=_GAP_COLOURS[stage],
-                    outline_width=0.3,
+                    outline=_GAP_COLOURS["before"],
+                    outline_width=0.2,
                     outline_style="dash",
                 ),
-            )
-            for i, (stage, label) in enumerate(
-                (("before", "现状覆盖缺口"), ("after", "规划后仍未覆盖"))
-            )
+            ),
+            (
+                "after",
+                "规划后仍未覆盖",
+                fill_symbol(
+                    "1",
+                    _GAP_COLOURS["after"],
+                    style="no",
+                    outline=_GAP_COLOURS["after"],
+                    outline_width=0.5,
+                    outline_style="dash",
+                ),
+            ),
         ]
         return (
             _doc(layer, categorized_renderer("stage", cats), "polygon"),
@@ -316,7 +328,7 @@ def _style(name: str, layer: GpkgLayer) -> tuple[str, str]:
                 i,
                 col.get(t, "#444444"),
                 shape=TIER_SHAPES.get(t, "diamond"),
-                size=5.5,
+                size=_SHAPE_SIZES.get(TIER_SHAPES.get(t, ""), 5.0),
                 outline="#ffffff",
                 outline_width=0.4,
             )
