@@ -4,12 +4,15 @@ Commands
 --------
 planner template study STUDY.toml | markets OUT.csv|OUT.xlsx
     Write a documented study file, or the market directory template (Chinese headers).
-planner check STUDY.toml
+planner check STUDY.toml [--sites EDITED.gpkg]
     Read every input, build the networks, demand, coverage and candidates: everything a
     run does before siting, so that whatever ``run`` would refuse, ``check`` refuses first.
-planner run STUDY.toml [--out DIR]
+planner run STUDY.toml [--out DIR] [--sites EDITED.gpkg]
     The whole study: inputs → networks → demand → coverage → plan → publish, with a line
-    per stage; writes ``summary.json``, the maps, the proposal and the public site.
+    per stage; writes ``summary.json``, the maps, the run's GeoPackage for QGIS
+    (``<study>.gpkg``), the proposal and the public site. ``--sites`` reads proposed sites
+    edited in QGIS (the ``sites`` layer of a run's GeoPackage) as planned markets: coverage
+    counts them and only what they leave uncovered is sited.
 planner demo [--out DIR] [--seed N]
     Write the synthetic demo county's inputs (real formats) and run it end to end.
 
@@ -35,6 +38,7 @@ from planner.errors import PlannerError
 
 if TYPE_CHECKING:
     from planner.inputs import StudyInputs
+    from planner.io.planned import PlannedSites
     from planner.run import PreparedStudy, StudyRun
 
 app = typer.Typer(
@@ -132,23 +136,54 @@ def _load(study_file: Path, progress: bool) -> StudyInputs:
     return inputs
 
 
-def _prepare(inputs: StudyInputs, progress: bool) -> PreparedStudy:
+def _prepare(
+    inputs: StudyInputs, progress: bool, planned: PlannedSites | None = None
+) -> PreparedStudy:
     from planner.pipeline import prepare_study
 
-    return _guard(lambda: prepare_study(inputs, progress=progress, report=_report))
+    return _guard(lambda: prepare_study(inputs, planned=planned, progress=progress, report=_report))
+
+
+_SITES_HELP = (
+    "Proposed sites edited in QGIS: a run's GeoPackage (layer 'sites'). They count as "
+    "existing markets (status planned); only what they leave uncovered is sited."
+)
+
+
+def _planned(sites: Path | None, inputs: StudyInputs, out_dir: Path) -> PlannedSites | None:
+    """Read ``--sites``, refusing the file this run is about to write its GeoPackage to."""
+    if sites is None:
+        return None
+    from planner.errors import OutputError
+    from planner.io.planned import read_planned_sites
+    from planner.io.runfile import gpkg_filename
+
+    target = out_dir / gpkg_filename(inputs.study.name)
+    if sites.exists() and target.exists() and sites.resolve() == target.resolve():
+        raise OutputError(
+            "the edited sites file is the GeoPackage this run writes",
+            path=sites,
+            fix="save the edited file under another name (e.g. edited.gpkg) or give --out "
+            "another folder",
+        )
+    planned = read_planned_sites(sites, area=inputs.area)
+    typer.echo(f"  planned sites: {len(planned.markets)} from {sites}")
+    return planned
 
 
 @app.command()
 def check(
     study_file: Annotated[Path, typer.Argument(help="The study file (study.toml).")],
+    sites: Annotated[Path | None, typer.Option(help=_SITES_HELP)] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
 ) -> None:
     """Read every input and prepare the run (networks, demand, coverage, candidates)."""
     from planner.pipeline import check_output_dir
 
     inputs = _load(study_file, progress)
-    prep = _prepare(inputs, progress)
     study = inputs.study
+    planned = _guard(lambda: _planned(sites, inputs, study.output_dir))
+    prep = _prepare(inputs, progress, planned)
     _guard(lambda: check_output_dir(study.output_dir, inputs=study.files))
     _print_notes(prep.notes, prep.warnings)
     typer.echo(
@@ -163,18 +198,20 @@ def run(
     out: Annotated[
         Path | None, typer.Option(help="Output folder (default: [outputs] dir of the study).")
     ] = None,
+    sites: Annotated[Path | None, typer.Option(help=_SITES_HELP)] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
     scenarios: Annotated[
         bool, typer.Option("--scenarios", help="Also run every [scenarios.NAME] and compare.")
     ] = False,
 ) -> None:
-    """Run a study end to end and publish it: summary.json, maps, proposal, public site."""
+    """Run a study end to end and publish it: summary.json, maps, GeoPackage, proposal, site."""
     from planner.pipeline import check_output_dir, plan_study, publish_run, run_scenarios
 
     t_all = time.perf_counter()
     inputs = _load(study_file, progress)
     study = inputs.study
     out_dir = _guard(lambda: check_output_dir(out or study.output_dir, inputs=study.files))
+    planned = _guard(lambda: _planned(sites, inputs, out_dir))
     runs = None
     if scenarios:
         if not study.scenarios:
@@ -186,17 +223,22 @@ def run(
                 err=True,
             )
             raise typer.Exit(code=2)
-        runs, cache = _guard(lambda: run_scenarios(inputs, progress=progress, report=_report))
+        runs, cache = _guard(
+            lambda: run_scenarios(inputs, planned=planned, progress=progress, report=_report)
+        )
         result = runs["base"]
         typer.echo(f"  {len(runs)} runs shared the networks; {cache.searches} searches in all")
     else:
-        prep = _prepare(inputs, progress)
+        prep = _prepare(inputs, progress, planned)
         result = _guard(lambda: plan_study(prep, progress=progress, report=_report))
     _print_run(result)
     if runs is not None:
         _print_scenarios(runs)
     t0 = time.perf_counter()
-    written = _guard(lambda: publish_run(result, out_dir, progress=progress, scenarios=runs))
+    extra = [sites] if sites is not None else []
+    written = _guard(
+        lambda: publish_run(result, out_dir, progress=progress, extra_inputs=extra, scenarios=runs)
+    )
     typer.echo(f"[5/5] published ({time.perf_counter() - t0:.1f} s):")
     for label, path in written.items():
         typer.echo(f"  {label:<22}{path}")

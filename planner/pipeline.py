@@ -23,7 +23,7 @@ import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from os import PathLike
 from pathlib import Path
@@ -50,6 +50,7 @@ from planner.analysis.moments import (
 from planner.analysis.plan import Plan, make_plan
 from planner.errors import OutputError, PlannerError
 from planner.inputs import StudyInputs, collect_warnings, load_inputs
+from planner.io.planned import PlannedSites
 from planner.io.transit import TransitFeed
 from planner.network.access import straight_line_graph
 from planner.network.cache import SearchCache, use_cache
@@ -222,6 +223,14 @@ def _markets_or_empty(inputs: StudyInputs) -> gpd.GeoDataFrame:
     )
 
 
+def _with_planned(markets: gpd.GeoDataFrame, planned: PlannedSites) -> gpd.GeoDataFrame:
+    """The existing markets and the planned sites (in the markets' CRS) in one frame."""
+    extra = planned.markets.to_crs(markets.crs)
+    if len(extra) == 0:
+        return markets
+    return gpd.GeoDataFrame(pd.concat([markets, extra], ignore_index=True), crs=markets.crs)
+
+
 def _user_sites(inputs: StudyInputs) -> gpd.GeoDataFrame | None:
     spec = inputs.study.candidates
     if spec.add is None:
@@ -236,6 +245,7 @@ def prepare_study(
     *,
     date: dt.date | None = None,
     window: tuple[str, str] | None = None,
+    planned: PlannedSites | None = None,
     progress: bool = False,
     report: Report | None = None,
     graphs: dict[str, TravelGraph | BusLayer] | None = None,
@@ -251,6 +261,10 @@ def prepare_study(
         :func:`default_service_date`).
     window
         Time window of bus service (default the study's, else the early morning).
+    planned
+        Sites kept from an earlier round (:func:`planner.io.planned.read_planned_sites`,
+        ``planner run --sites edited.gpkg``): they join the existing markets (status
+        ``planned``), so coverage counts them and the plan sites only what they leave.
     progress
         Show progress bars.
     report
@@ -288,6 +302,9 @@ def prepare_study(
             priority_weights=dict(d.priority_weights) or None,
         )
         markets = _markets_or_empty(inputs)
+        if planned is not None:
+            markets = _with_planned(markets, planned)
+            notes += planned.notes
         rules, rule_notes = resolve_rules(inputs, graphs)
         notes += rule_notes
         warnings += network_reach(cells, graphs)
@@ -407,6 +424,7 @@ def run_study(
     date: dt.date | None = None,
     window: tuple[str, str] | None = None,
     priority_weights: dict[str, float] | None = None,
+    planned: PlannedSites | None = None,
     progress: bool = False,
     report: Report | None = None,
 ) -> StudyRun:
@@ -420,6 +438,9 @@ def run_study(
         Service day and window for bus times (see :func:`prepare_study`).
     priority_weights
         Overrides the study's ``[demand] priority_weights``.
+    planned
+        Sites kept from an earlier round, counted as existing markets (see
+        :func:`prepare_study`).
     progress, report
         Progress bars; a callback for a line per stage.
     """
@@ -428,7 +449,9 @@ def run_study(
             inputs.study, demand=replace(inputs.study.demand, priority_weights=priority_weights)
         )
         inputs = replace(inputs, study=study)
-    prep = prepare_study(inputs, date=date, window=window, progress=progress, report=report)
+    prep = prepare_study(
+        inputs, date=date, window=window, planned=planned, progress=progress, report=report
+    )
     return plan_study(prep, progress=progress, report=report)
 
 
@@ -587,23 +610,29 @@ def publish_run(
     *,
     progress: bool = False,
     scenarios: Mapping[str, StudyRun] | None = None,
+    extra_inputs: Sequence[PathArg] = (),
 ) -> dict[str, Path]:
     """Write what a run publishes under ``out_dir`` (default: the study's output folder).
 
     ``summary.json`` (the run's figures, :mod:`planner.publish.summary`), the public map
     and directory (``public/``), the directory exports and job-to-applicant ratio tables
-    (``data/``), the planner's map and the siting proposal. Returns what was written, by
-    label. With ``scenarios`` (from :func:`run_scenarios`), also the comparison
-    (:mod:`planner.publish.scenarios`) and ``summary.json``'s ``scenarios``.
+    (``data/``), the planner's map, the run's GeoPackage for QGIS (``<study>.gpkg``,
+    label ``"GeoPackage (QGIS)"``, :mod:`planner.publish.gpkg`) and the siting proposal.
+    ``extra_inputs`` are files the run read besides the study's (``--sites``), never
+    written over. With ``scenarios`` (from :func:`run_scenarios`), also the comparison
+    (:mod:`planner.publish.scenarios`) and ``summary.json``'s ``scenarios``. Returns
+    what was written, by label.
     """
+    from planner.io.runfile import gpkg_filename
     from planner.publish import maps, proposals
     from planner.publish.directory import export_directory
+    from planner.publish.gpkg import write_run_gpkg
     from planner.publish.site import build_public_site
     from planner.publish.summary import write_summary
 
     study = run.inputs.study
     out = check_output_dir(out_dir if out_dir is not None else study.output_dir, inputs=study.files)
-    inputs = study.files
+    inputs = [*study.files, *(Path(p) for p in extra_inputs)]
     extra = {}
     if scenarios:
         from planner.publish.scenarios import scenario_summary, write_scenarios
@@ -638,6 +667,10 @@ def publish_run(
             written["求人倍率 (CSV)"] = files["job_ratio_csv"]
     m = maps.planner_map(run, tiles=tiles, tianditu_key=tianditu_key)
     written["planner map"] = maps.save_map(m, out / "planner_map.html")
+    gpkg_crs = study.outputs.gpkg_crs if study.outputs is not None else "wgs84"
+    written["GeoPackage (QGIS)"] = write_run_gpkg(
+        run, out / gpkg_filename(study.name), crs=gpkg_crs, inputs=inputs
+    )
     for p in proposals.write_proposal(run, out / "proposal"):
         written[f"proposal ({p.suffix[1:]})"] = p
     return written
@@ -673,6 +706,7 @@ def _longest_cutoffs(studies: list[Study]) -> dict[str, float]:
 def run_scenarios(
     inputs: StudyInputs,
     *,
+    planned: PlannedSites | None = None,
     progress: bool = False,
     report: Report | None = None,
 ) -> tuple[dict[str, StudyRun], SearchCache]:
@@ -688,15 +722,17 @@ def run_scenarios(
     runs: dict[str, StudyRun] = {}
     cache = SearchCache(cutoff_floor_s=_longest_cutoffs([study, *study.scenarios.values()]))
     with use_cache(cache):
-        base = prepare_study(inputs, progress=progress, report=report)
+        base = prepare_study(inputs, planned=planned, progress=progress, report=report)
         runs["base"] = plan_study(base, progress=progress, report=report)
         for name, st in study.scenarios.items():
             t0 = time.perf_counter()
             if _same_network(st, study):
                 sub = replace(inputs, study=st)
-                prep = prepare_study(sub, progress=progress, graphs=base.graphs)
+                prep = prepare_study(sub, planned=planned, progress=progress, graphs=base.graphs)
             else:
-                prep = prepare_study(load_inputs(st, progress=progress), progress=progress)
+                prep = prepare_study(
+                    load_inputs(st, progress=progress), planned=planned, progress=progress
+                )
             runs[name] = plan_study(prep, progress=progress, curves=False)
             if report is not None:
                 report(

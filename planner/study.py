@@ -272,6 +272,7 @@ _OUTPUT_KEYS: dict[str, _Key] = {
     "language": _Key(_STR, choices=("zh", "en")),
     "tiles": _Key(_STR),
     "tianditu_key": _Key(_STR),
+    "gpkg_crs": _Key(_STR, choices=("wgs84", "cgcs2000", "projected")),
 }
 
 
@@ -376,6 +377,7 @@ class OutputSpec:
     language: str = "zh"
     tiles: str = "none"
     tianditu_key: str | None = None
+    gpkg_crs: str = "wgs84"
 
 
 @dataclass(frozen=True)

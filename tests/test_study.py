@@ -318,6 +318,7 @@ NOT_STUDY_OPTIONS = {
     "fallback",
     "before",
     "graphs",
+    "planned",  # prepare_study: sites kept from an earlier round (planner run --sites)
 }
 
 

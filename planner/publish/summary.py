@@ -17,6 +17,8 @@ Keys (shares are 0-1, people and workers are counts, coordinates WGS-84)::
     capacity: {markets: [...], sites: [...]}   expected daily attendance against capacity
     groups: {tier: {group: {demand, before, after}}}; floors: [{tier, group, floor, achieved, met}]
     scenarios: {name: {tiers, sites, workers_per_site}}   with ``planner run --scenarios``
+    gpkg                                   file name of the run's GeoPackage for QGIS
+                                           (``<study>.gpkg`` beside summary.json)
     notes, warnings                        what the run left out or estimated; what to check
 
 The same run gives the same bytes (no clock time inside; floats rounded).
@@ -34,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from planner import __version__, settings
+from planner.io.runfile import gpkg_filename
 
 if TYPE_CHECKING:
     from planner.run import StudyRun
@@ -120,6 +123,7 @@ def run_summary(run: StudyRun) -> dict[str, Any]:
         "demand_spread": run.inputs.demand_spread,
         "tiers": tiers,
         "sites": sites,
+        "gpkg": gpkg_filename(run.inputs.study.name),
         **extra,
         "notes": list(run.notes),
         "warnings": list(run.warnings),
