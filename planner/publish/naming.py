@@ -71,6 +71,8 @@ class SiteName:
         The landmark the direction is measured from, and ``"stop"`` when it is a bus stop.
     bearing_deg, distance_m
         Direction (degrees clockwise from north) and distance from ``ref`` to the site.
+    ref_xy
+        Where ``ref`` is (the layers' CRS), so a map can show it.
     """
 
     how: str
@@ -83,6 +85,17 @@ class SiteName:
     ref_kind: str = ""
     bearing_deg: float = 0.0
     distance_m: float = 0.0
+    ref_xy: tuple[float, float] | None = None
+
+    def ref_text(self, language: str = "zh") -> str:
+        """What the direction is measured from, as the name says it ("" for none)."""
+        if self.how == "landmark":
+            if self.ref_kind == "stop" and not self.ref.endswith("站"):
+                return f"{self.ref}公交站" if language == "zh" else f"{self.ref} bus stop"
+            return self.ref
+        if self.how == "centre" and self.unit:
+            return f"{self.unit}人口中心" if language == "zh" else f"centre of {self.unit}"
+        return ""
 
     def text(self, language: str = "zh") -> str:
         """The name in ``"zh"`` or ``"en"``."""
@@ -346,6 +359,7 @@ def name_sites(sites: gpd.GeoDataFrame, layers: NamingLayers) -> list[SiteName]:
                         uname,
                         ref=layers.mark_names[j],
                         ref_kind=layers.mark_kinds[j],
+                        ref_xy=(float(mx), float(my)),
                         bearing_deg=_bearing(x - mx, y - my),
                         distance_m=float(d[j]),
                     )
@@ -359,6 +373,7 @@ def name_sites(sites: gpd.GeoDataFrame, layers: NamingLayers) -> list[SiteName]:
                     uname,
                     bearing_deg=_bearing(x - cx, y - cy),
                     distance_m=float(math.hypot(x - cx, y - cy)),
+                    ref_xy=(float(cx), float(cy)),
                 )
             )
         else:

@@ -86,6 +86,9 @@ class MapData:
     unit_names: list[str]
     unit_label_xy: NDArray[np.float64]
     bounds: tuple[float, float, float, float]
+    #: Bus stops (x, y) and names: drawn on site maps when there are no roads.
+    stop_xy: NDArray[np.float64]
+    stop_names: list[str]
     #: Existing markets: x, y, tier, name, id (markets without a geometry left out).
     markets: list[tuple[float, float, str, str, str]]
     #: Proposed sites in plan order: x, y, tier, site id.
@@ -137,6 +140,14 @@ def map_data(run: StudyRun, units: Any = None) -> MapData:
     mname = (mk["name"] if "name" in mk else mk["market_id"]).map(_text).tolist() if len(mk) else []
     mid = mk["market_id"].map(_text).tolist() if len(mk) else []
     sc = shapely.centroid(np.asarray(sites.geometry.values)) if len(sites) else np.empty(0)
+    transit = run.inputs.transit
+    if len(rank) == 0 and transit is not None and len(transit.stops):
+        st = transit.stops.to_crs(crs)
+        sg = np.asarray(st.geometry.values)
+        stop_xy = np.column_stack([shapely.get_x(sg), shapely.get_y(sg)])
+        stop_names = st["name"].map(_text).tolist() if "name" in st else [""] * len(st)
+    else:
+        stop_xy, stop_names = np.empty((0, 2)), []
     b = shapely.total_bounds(ug) if len(ug) else shapely.total_bounds(cc)
     return MapData(
         cell_x=shapely.get_x(cc),
@@ -162,6 +173,8 @@ def map_data(run: StudyRun, units: Any = None) -> MapData:
         if len(ug)
         else np.empty((0, 2)),
         bounds=(float(b[0]), float(b[1]), float(b[2]), float(b[3])),
+        stop_xy=stop_xy,
+        stop_names=stop_names,
         markets=[
             (float(x), float(y), t, n, i)
             for x, y, t, n, i, ok in zip(
@@ -286,6 +299,45 @@ def _units(
             taken.append((px, py))
 
 
+def _stops(
+    d: Drawing,
+    data: MapData,
+    f: _Frame,
+    box: tuple[float, float, float, float],
+    centre: tuple[float, float],
+    taken: list[tuple[float, float]],
+    n_labels: int = 4,
+) -> None:
+    """Bus stops as grey dots (site maps without roads), the nearest few named."""
+    if len(data.stop_xy) == 0:
+        return
+    xy = data.stop_xy
+    inside = np.flatnonzero(
+        (xy[:, 0] >= box[0]) & (xy[:, 0] <= box[2]) & (xy[:, 1] >= box[1]) & (xy[:, 1] <= box[3])
+    )
+    for i in inside:
+        x, y = f.px(float(xy[i, 0]), float(xy[i, 1]))
+        d.add(Circle(x, y, 1.8, "#777", stroke="#fff", stroke_width=0.5))
+    order = inside[
+        np.argsort(np.hypot(xy[inside, 0] - centre[0], xy[inside, 1] - centre[1]), kind="stable")
+    ]
+    seen: set[str] = set()
+    for i in order:
+        name = data.stop_names[i]
+        if not name or name in seen:
+            continue
+        x, y = f.px(float(xy[i, 0]), float(xy[i, 1]))
+        if any(abs(x - a) < 60 and abs(y - b) < 14 for a, b in taken) or not (
+            30 < x < d.width - 30 and 20 < y < d.height - 20
+        ):
+            continue
+        d.add(Text(x + 4, y - 3, name, size=9, fill="#555"))
+        taken.append((x + 25, y))
+        seen.add(name)
+        if len(seen) >= n_labels:
+            break
+
+
 def _scale_bar(d: Drawing, k: float, language: str) -> None:
     w = _WORDS[language]
     target = d.width / 5 / k  # metres for a fifth of the width
@@ -303,7 +355,7 @@ def _scale_bar(d: Drawing, k: float, language: str) -> None:
     d.add(Lines([[(10, y), (10 + bar, y)]], stroke="#000", width=2))
     label = f"{length / 1000:g}{w['km']}" if length >= 1000 else f"{length:g}{w['m']}"
     d.add(Text(10, y - 5, label, size=11, anchor="start"))
-    d.add(Text(d.width - 14, 20, f"↑{w['north']}", size=13, anchor="middle"))
+    d.add(Text(d.width - 24, 20, f"↑{w['north']}", size=13, anchor="middle"))
 
 
 def _markets(
@@ -352,8 +404,13 @@ def site_map(
     size_px: int = 320,
     language: str = "zh",
     numbers: Mapping[str, int] | None = None,
+    landmark: tuple[float, float, str] | None = None,
 ) -> Drawing:
-    """The map of one proposed site (see the module docstring)."""
+    """The map of one proposed site (see the module docstring).
+
+    ``landmark`` (x, y, label) is the place the site's name is measured from; it is marked
+    and labelled first.
+    """
     i_site = next(i for i, s in enumerate(data.sites) if s[3] == site_id)
     sx, sy, tier, _ = data.sites[i_site]
     r = float(radius_m if radius_m is not None else SVG_RADIUS_M.get(tier, 3000.0))
@@ -397,6 +454,21 @@ def site_map(
     taken: list[tuple[float, float]] = [here, (here[0], here[1] - 12), (here[0], here[1] + 12)]
     named = _roads(d, data, f, box, min_rank=0)
     _units(d, data, f, box, tol_m=1.0 / k, taken=taken)
+    if landmark is not None:
+        lx, ly = f.px(landmark[0], landmark[1])
+        if 0 <= lx <= size_px and 0 <= ly <= size_px:
+            d.add(
+                Lines(
+                    [[(lx - 4, ly), (lx, ly - 4), (lx + 4, ly), (lx, ly + 4)]],
+                    stroke="#fff",
+                    width=0.8,
+                    closed=True,
+                    fill="#333",
+                )
+            )
+            d.add(Text(lx + 6, ly + 4, landmark[2], size=10, fill="#111", bold=True))
+            taken.append((lx + 30, ly))
+    _stops(d, data, f, box, (sx, sy), taken)
     _markets(d, data, f, names=True, taken=taken)
     _road_labels(d, named, taken, n=5)
     _sites(d, data, f, this=site_id, numbers=numbers or {})
