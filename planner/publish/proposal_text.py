@@ -213,6 +213,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "fig_site": "图{k}　{name}周边示意图。红色深浅表示灵活就业人员分布，绿框为本站点所在层级新增覆盖"
         "的网格；★▲■为拟建站点（大符号为本站点，数字为编号），圆点为现有零工市场；橙色、灰色线为"
         "道路，虚线为区划边界。",
+        "fig_stops": "无道路数据，灰点为公交站点（标注最近几个站名）。",
         "sites_none": "本次测算未提出新建站点。",
         "up_intro": "对距现有较低层级零工市场{m}分钟以内（按该层级到达方式中最快者计）的拟建综合性、行业性"
         "零工市场，测算了“不新建该站点、改为升级现有市场”的备选方案：其余拟建站点不变，该现有市场"
@@ -390,6 +391,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "fig_site": "Figure {k}. Around {name}. Red shading: flexible workers; green outline: cells"
         " this tier newly covers; ★▲■ proposed sites (large: this one; numbers as in section 3);"
         " dots: existing markets; orange and grey: roads; dashed: boundaries.",
+        "fig_stops": " No road data: grey dots are bus stops (the nearest few named).",
         "sites_none": "No new site is proposed.",
         "up_intro": "For each proposed comprehensive or sector market within {m} min (fastest of"
         " the tier's modes) of an existing lower-tier market, the alternative of upgrading that"
