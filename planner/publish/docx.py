@@ -1,7 +1,7 @@
 """The siting proposal as a Word file (``proposal.docx``), built with python-docx.
 
 The Word file has the structure, headings and tables of the HTML (both come from one
-:class:`~planner.publish.proposal_doc.ProposalDoc`): the title in the ``Title`` style,
+:class:`~planner.publish.proposal_blocks.ProposalDoc`): the title in the ``Title`` style,
 sections in ``Heading 1``, sub-sections and sites in ``Heading 2`` (so Word's navigation
 pane and a table of contents find them), tables with a repeated header row, the maps as
 PNG pictures with captions, page numbers in the footer, A4 pages. Chinese text is set in
@@ -20,7 +20,7 @@ import logging
 import zipfile
 from typing import Any
 
-from planner.publish.proposal_doc import (
+from planner.publish.proposal_blocks import (
     Box,
     Bullets,
     Contents,

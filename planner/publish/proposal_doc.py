@@ -18,12 +18,10 @@ data, and 附表 the list of sites.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -34,160 +32,31 @@ from planner import settings
 from planner.analysis.coverage import Coverage
 from planner.analysis.upgrade import UpgradeOption, upgrade_options
 from planner.io.coords import wgs84_to_gcj02
-from planner.publish._drawing import Drawing
-from planner.publish.naming import LANDMARK_MAX_M, ROAD_MAX_M, NamingLayers, SiteName, name_sites
 from planner.publish.notes_zh import translate_note, translate_spread
-from planner.publish.proposal_maps import MapData, map_data, overview_map, site_map
-from planner.publish.proposal_text import TEXT, label
+from planner.publish.proposal_blocks import (
+    Block,
+    Box,
+    Bullets,
+    Contents,
+    Ctx,
+    Figure,
+    Heading,
+    Para,
+    ProposalDoc,
+    Section,
+    Table,
+    num,
+    pct,
+    text_of,
+)
+from planner.publish.proposal_maps import map_data, overview_map
+from planner.publish.proposal_sites import site_names, site_sections, upgrade_section
+from planner.publish.proposal_text import TEXT
 
 if TYPE_CHECKING:
     from planner.run import StudyRun
 
-__all__ = [
-    "Box",
-    "Bullets",
-    "Contents",
-    "Facts",
-    "Figure",
-    "Heading",
-    "Para",
-    "ProposalDoc",
-    "Section",
-    "Table",
-    "build_proposal",
-]
-
-
-@dataclass(frozen=True)
-class Heading:
-    """A heading: level 1 (一、二 …) or 2 ((一)(二) …, and the sites)."""
-
-    level: int
-    text: str
-    id: str
-
-
-@dataclass(frozen=True)
-class Para:
-    """A paragraph; ``style`` is ``p``, ``note`` (an explanation) or ``reason``."""
-
-    text: str
-    style: str = "p"
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table with a header row; ``id`` names it in HTML."""
-
-    headers: list[str]
-    rows: list[list[str]]
-    id: str
-
-
-@dataclass(frozen=True)
-class Facts:
-    """A two-column table of (label, value) pairs."""
-
-    rows: list[tuple[str, str]]
-    id: str
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A map with its caption; ``name`` is its file stem (``overview``, a site id)."""
-
-    drawing: Drawing
-    caption: str
-    name: str
-
-
-@dataclass(frozen=True)
-class Bullets:
-    """A list of items."""
-
-    items: list[str]
-
-
-@dataclass(frozen=True)
-class Box:
-    """A framed box (the warnings)."""
-
-    title: str
-    items: list[str]
-
-
-@dataclass(frozen=True)
-class Contents:
-    """The table of contents: (level, text, target id)."""
-
-    entries: list[tuple[int, str, str]]
-
-
-@dataclass(frozen=True)
-class Section:
-    """Blocks that belong together (one proposed site)."""
-
-    id: str
-    style: str
-    blocks: list[Any]
-
-
-Block = Heading | Para | Table | Facts | Figure | Bullets | Box | Contents | Section
-
-
-@dataclass
-class ProposalDoc:
-    """A proposal ready to write: title, front matter lines, blocks, in one language."""
-
-    language: str
-    title: str
-    meta: list[str]
-    blocks: list[Block] = field(default_factory=list)
-    study: str = ""
-    date: dt.date | None = None
-
-    def t(self, key: str, **kw: Any) -> str:
-        """The text ``key`` in the document's language, formatted with ``kw``."""
-        return TEXT[self.language][key].format(**kw)
-
-    def figures(self) -> list[Figure]:
-        """Every figure, in order."""
-        out: list[Figure] = []
-        for b in self.blocks:
-            if isinstance(b, Figure):
-                out.append(b)
-            elif isinstance(b, Section):
-                out += [x for x in b.blocks if isinstance(x, Figure)]
-        return out
-
-
-# --------------------------------------------------------------------------------------
-# Numbers
-# --------------------------------------------------------------------------------------
-
-
-def _num(v: Any, digits: int = 0) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    if not math.isfinite(x):
-        return "—"
-    return f"{x:,.{digits}f}"
-
-
-def _pct(v: Any) -> str:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return str(v)
-    return "—" if not math.isfinite(x) else f"{100 * x:.1f}%"
-
-
-def _text(v: Any) -> str:
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return ""
-    return str(v).strip()
+__all__ = ["ProposalDoc", "area_label", "build_proposal", "unit_of_cells"]
 
 
 # --------------------------------------------------------------------------------------
@@ -204,7 +73,7 @@ def unit_of_cells(cells: gpd.GeoDataFrame, units: gpd.GeoDataFrame, outside: str
     of their ``cell_area_m2`` for this.
     """
     u = units.to_crs(cells.crs).reset_index(drop=True)
-    names = (u["name"] if "name" in u else u.get("code", pd.Series(range(len(u))))).map(_text)
+    names = (u["name"] if "name" in u else u.get("code", pd.Series(range(len(u))))).map(text_of)
     cg = np.asarray(cells.geometry.values)
     if "cell_area_m2" in cells and len(cg) and (shapely.get_type_id(cg) == 0).all():
         half = np.sqrt(cells["cell_area_m2"].to_numpy(dtype=float)) / 2.0
@@ -233,26 +102,6 @@ def unit_of_cells(cells: gpd.GeoDataFrame, units: gpd.GeoDataFrame, outside: str
 # --------------------------------------------------------------------------------------
 # Building the document
 # --------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Ctx:
-    run: StudyRun
-    doc: ProposalDoc
-    units: gpd.GeoDataFrame
-    groups: list[str]
-    maps: MapData
-    names: list[SiteName]
-    numbers: dict[str, int]
-    upgrades: list[UpgradeOption]
-    lonlat: np.ndarray
-    gcj: np.ndarray
-
-    def t(self, key: str, **kw: Any) -> str:
-        return self.doc.t(key, **kw)
-
-    def lab(self, kind: str, key: Any) -> str:
-        return label(kind, str(key), self.doc.language)
 
 
 def build_proposal(
@@ -308,7 +157,7 @@ def build_proposal(
             rules=run.plan.before.rules,
             fallback=run.inputs.roads is None,
         )
-    ctx = _Ctx(
+    ctx = Ctx(
         run=run,
         doc=doc,
         units=u,
@@ -331,8 +180,8 @@ def build_proposal(
     body: list[Block] = []
     body += _overview(ctx)
     body += _coverage(ctx)
-    body += _sites(ctx)
-    body += _upgrade(ctx)
+    body += site_sections(ctx)
+    body += upgrade_section(ctx)
     body += _assumptions(ctx)
     body += _annex(ctx)
     blocks: list[Block] = []
@@ -344,21 +193,6 @@ def build_proposal(
     blocks.append(Para(doc.t("footer", study=study.name), style="note"))
     doc.blocks = blocks
     return doc
-
-
-def landmark_of(n: SiteName, language: str) -> tuple[float, float, str] | None:
-    """The place a site's name is measured from, for its map (``None`` for other names)."""
-    if n.ref_xy is None or n.how not in ("landmark", "centre"):
-        return None
-    return (n.ref_xy[0], n.ref_xy[1], n.ref_text(language))
-
-
-def site_names(run: StudyRun, units: gpd.GeoDataFrame | None = None) -> list[SiteName]:
-    """The names of a run's proposed sites (in plan order), as the proposal gives them."""
-    if len(run.plan.sites) == 0:
-        return []
-    u = units if units is not None else run.inputs.area.units
-    return name_sites(run.plan.sites, _naming_layers(run, u))
 
 
 def area_label(name: str) -> str:
@@ -397,29 +231,7 @@ def _contents(blocks: Sequence[Block]) -> list[tuple[int, str, str]]:
     return out
 
 
-def _naming_layers(run: StudyRun, units: gpd.GeoDataFrame) -> NamingLayers:
-    inp = run.inputs
-    marks: list[gpd.GeoDataFrame] = []
-    if inp.roads is not None and len(inp.roads.places):
-        marks.append(inp.roads.places)
-    if inp.places is not None:
-        marks.append(inp.places)
-    if len(run.markets):
-        marks.append(run.markets)
-    stops = None
-    if inp.transit is not None and len(inp.transit.stops):
-        stops = inp.transit.stops
-    return NamingLayers.from_frames(
-        crs=run.cells.crs,
-        units=units,
-        streets=inp.roads.streets if inp.roads is not None else None,
-        landmarks=marks,
-        bus_stops=stops,
-        cells=run.cells,
-    )
-
-
-def _spread(c: _Ctx) -> str:
+def _spread(c: Ctx) -> str:
     text = c.run.inputs.demand_spread
     if not text:
         return c.t("spread_grid")
@@ -429,12 +241,12 @@ def _spread(c: _Ctx) -> str:
 # ---- 一 overview ------------------------------------------------------------------------
 
 
-def _overview(c: _Ctx) -> list[Block]:
+def _overview(c: Ctx) -> list[Block]:
     run, doc = c.run, c.doc
     sep = c.t("sep")
     mk = run.markets
     if len(mk):
-        counts = mk["tier"].map(_text).value_counts() if "tier" in mk else pd.Series(dtype=int)
+        counts = mk["tier"].map(text_of).value_counts() if "tier" in mk else pd.Series(dtype=int)
         parts = sep.join(
             c.t("count_part", label=c.lab("tier", t), n=int(counts[t]))
             for t in settings.TIERS
@@ -451,11 +263,11 @@ def _overview(c: _Ctx) -> list[Block]:
             c.t(
                 "basic",
                 area=area_label(run.inputs.area.name or run.inputs.study.name),
-                km2=_num(run.inputs.area.area_km2),
-                pop=_num(pop),
+                km2=num(run.inputs.area.area_km2),
+                pop=num(pop),
                 spread=_spread(c),
-                rate=sep.join(_pct(x) for x in rates) or c.t("na"),
-                demand=_num(run.cells["demand"].sum()),
+                rate=sep.join(pct(x) for x in rates) or c.t("na"),
+                demand=num(run.cells["demand"].sum()),
                 existing=existing,
             )
         ),
@@ -475,9 +287,9 @@ def _overview(c: _Ctx) -> list[Block]:
                 modes=sep.join(c.lab("mode", m) for m in run.plan.before.rules[r["tier"]].modes)
                 if r["tier"] in run.plan.before.rules
                 else "",
-                threshold=_num(r["threshold_min"]),
-                before=_pct(r["share_before"]),
-                after=_pct(r["share_after"]),
+                threshold=num(r["threshold_min"]),
+                before=pct(r["share_before"]),
+                after=pct(r["share_after"]),
             )
             for r in s.to_dict("records")
         )
@@ -500,18 +312,18 @@ def _overview(c: _Ctx) -> list[Block]:
 # ---- 二 coverage ------------------------------------------------------------------------
 
 
-def _coverage(c: _Ctx) -> list[Block]:
+def _coverage(c: Ctx) -> list[Block]:
     run = c.run
     s = run.plan.summary()
     rows = [
         [
             c.lab("tier", r["tier"]),
-            _num(r["threshold_min"]),
-            _num(r["demand"]),
-            _num(r["covered_before"]),
-            _pct(r["share_before"]),
-            _num(r["covered_after"]),
-            _pct(r["share_after"]),
+            num(r["threshold_min"]),
+            num(r["demand"]),
+            num(r["covered_before"]),
+            pct(r["share_before"]),
+            num(r["covered_after"]),
+            pct(r["share_after"]),
             str(int(float(r["new_sites"]))),
         ]
         for r in s.to_dict("records")
@@ -532,8 +344,8 @@ def _coverage(c: _Ctx) -> list[Block]:
         srow = s.set_index("tier").loc["sector"]
         explain += c.t(
             "explain_tier_sector",
-            demand=_num(srow["demand"]),
-            threshold=_num(srow["threshold_min"]),
+            demand=num(srow["demand"]),
+            threshold=num(srow["threshold_min"]),
         )
     blocks: list[Block] = [
         Heading(1, c.t("s2"), "s2"),
@@ -560,28 +372,28 @@ def _coverage(c: _Ctx) -> list[Block]:
     order += [outside] if outside in b.index else []
     area_rows = []
     for unit in order:
-        row = [str(unit), _num(b.loc[unit, "demand"])]
+        row = [str(unit), num(b.loc[unit, "demand"])]
         for t in tiers:
-            row += [_pct(b.loc[unit, f"{t}_share"]), _pct(a.loc[unit, f"{t}_share"])]
+            row += [pct(b.loc[unit, f"{t}_share"]), pct(a.loc[unit, f"{t}_share"])]
         area_rows.append(row)
     tb = run.plan.before.summary().set_index("tier")
     ta = run.plan.after.summary().set_index("tier")
-    total = [c.t("total"), _num(tb["demand"].iloc[0]) if len(tb) else "—"]
+    total = [c.t("total"), num(tb["demand"].iloc[0]) if len(tb) else "—"]
     for t in tiers:
-        total += [_pct(tb.loc[t, "share"]), _pct(ta.loc[t, "share"])]
+        total += [pct(tb.loc[t, "share"]), pct(ta.loc[t, "share"])]
     area_rows.append(total)
     explain = c.t("explain_area")
     if has_sector and "sector" in tiers:
         srow = s.set_index("tier").loc["sector"]
         explain += c.t(
             "explain_area_sector",
-            b=_pct(tb.loc["sector", "share"]),
-            a=_pct(ta.loc["sector", "share"]),
-            tb=_pct(srow["share_before"]),
-            ta=_pct(srow["share_after"]),
+            b=pct(tb.loc["sector", "share"]),
+            a=pct(ta.loc["sector", "share"]),
+            tb=pct(srow["share_before"]),
+            ta=pct(srow["share_after"]),
         )
     if outside in b.index:
-        explain += c.t("explain_outside", n=_num(b.loc[outside, "demand"]))
+        explain += c.t("explain_outside", n=num(b.loc[outside, "demand"]))
     blocks += [Table(headers, area_rows, "by-area"), Para(explain, style="note")]
     blocks.append(Heading(2, c.t("s2_3"), "s2-3"))
     if c.groups:
@@ -592,212 +404,13 @@ def _coverage(c: _Ctx) -> list[Block]:
             gh += [c.t("h_before", tier=c.lab("tier", t)), c.t("h_after", tier=c.lab("tier", t))]
         g_rows = []
         for g in gb.index:
-            row = [c.lab("group", g), _num(gb.loc[g, "demand"])]
+            row = [c.lab("group", g), num(gb.loc[g, "demand"])]
             for t in tiers:
-                row += [_pct(gb.loc[g, f"{t}_share"]), _pct(ga.loc[g, f"{t}_share"])]
+                row += [pct(gb.loc[g, f"{t}_share"]), pct(ga.loc[g, f"{t}_share"])]
             g_rows.append(row)
         blocks.append(Table(gh, g_rows, "by-group"))
     else:
         blocks.append(Para(c.t("groups_none")))
-    return blocks
-
-
-# ---- 三 sites ---------------------------------------------------------------------------
-
-
-def _site_name_how(c: _Ctx, n: SiteName) -> str:
-    m = {"junction": ROAD_MAX_M, "road": ROAD_MAX_M}.get(n.how, LANDMARK_MAX_M)
-    return c.t(f"how_{n.how}", m=f"{m:,.0f}")
-
-
-def _sites(c: _Ctx) -> list[Block]:
-    run = c.run
-    sites = run.plan.sites
-    blocks: list[Block] = [Heading(1, c.t("s3"), "s3")]
-    if len(sites) == 0:
-        return [*blocks, Para(c.t("sites_none"))]
-    mk = run.markets
-    mnames = (
-        dict(
-            zip(
-                mk["market_id"].map(_text),
-                (mk["name"] if "name" in mk else mk["market_id"]).map(_text),
-                strict=True,
-            )
-        )
-        if len(mk)
-        else {}
-    )
-    ups = {o.site_id: o for o in c.upgrades}
-    sep = c.t("sep")
-    study_tiers = run.inputs.study.tiers
-    for i in range(len(sites)):
-        row = sites.iloc[i]
-        sid, tier = str(row["site_id"]), str(row["tier"])
-        n = c.names[i]
-        name = n.text(c.doc.language)
-        kind = _text(row.get("anchor_kind"))
-        anchor = _text(row.get("anchor_name"))
-        modes = [m for m in _text(row.get("modes")).split("/") if m]
-        modes_text = sep.join(c.lab("mode", m) for m in modes) or c.t("na")
-        rule = run.plan.before.rules.get(tier)
-        threshold = _num(rule.threshold_min) if rule is not None else "—"
-        near = _text(row.get("nearest_market"))
-        near_t = row.get("nearest_market_min")
-        facts: list[tuple[str, str]] = [
-            (c.t("f_name"), name),
-            (c.t("f_name_how"), _site_name_how(c, n)),
-            (c.t("f_tier"), c.lab("tier", tier)),
-            (c.t("f_anchor"), f"{c.lab('anchor', kind)}{('“' + anchor + '”') if anchor else ''}"),
-            (c.t("f_unit"), n.unit or c.t("na")),
-            (c.t("f_gcj"), c.t("lonlat", lon=f"{c.gcj[i, 0]:.6f}", lat=f"{c.gcj[i, 1]:.6f}")),
-            (c.t("f_wgs"), c.t("lonlat", lon=f"{c.lonlat[i, 0]:.6f}", lat=f"{c.lonlat[i, 1]:.6f}")),
-            (
-                c.t("f_new_sector" if tier == "sector" else "f_new"),
-                c.t("persons", n=_num(row.get("new_demand"))),
-            ),
-        ]
-        group_parts = []
-        for g in c.groups:
-            if f"new_{g}" in row.index and tier != "sector":
-                facts.append(
-                    (c.t("f_group", g=c.lab("group", g)), c.t("persons", n=_num(row[f"new_{g}"])))
-                )
-                group_parts.append(
-                    c.t("r_group_part", g=c.lab("group", g), n=_num(row[f"new_{g}"]))
-                )
-        facts.append((c.t("f_modes"), modes_text))
-        if near:
-            facts.append(
-                (
-                    c.t("f_nearest"),
-                    c.t("nearest", name=mnames.get(near, near), id=near, t=_num(near_t, 1)),
-                )
-            )
-        else:
-            facts.append((c.t("f_nearest"), c.t("nearest_none")))
-        up = ups.get(sid)
-        if up is not None:
-            facts.append(
-                (
-                    c.t("f_upgrade"),
-                    c.t(
-                        "upgrade_fact",
-                        mtier=c.lab("tier", up.market_tier),
-                        mname=up.market_name,
-                        t=_num(up.minutes, 1),
-                    ),
-                )
-            )
-        # reasons
-        tier_l = c.lab("tier", tier)
-        unit = n.unit or c.t("na")
-        if anchor:
-            reason = c.t(
-                "r_where_anchor", tier=tier_l, unit=unit, kind=c.lab("anchor", kind), anchor=anchor
-            )
-        else:
-            reason = c.t("r_where", tier=tier_l, unit=unit, name=name)
-        if tier == "sector":
-            sector = _text(row.get("sector"))
-            reason += c.t(
-                "r_new_sector",
-                n=_num(row.get("new_demand")),
-                sector=c.lab("sector", sector) if sector else c.lab("tier", "sector"),
-                modes=modes_text,
-                threshold=threshold,
-            )
-        else:
-            groups = c.t("r_groups", parts=sep.join(group_parts)) if group_parts else ""
-            reason += c.t(
-                "r_new",
-                n=_num(row.get("new_demand")),
-                groups=groups,
-                modes=modes_text,
-                threshold=threshold,
-            )
-        reason += (
-            c.t("r_nearest", name=mnames.get(near, near), t=_num(near_t, 1))
-            if near
-            else c.t("r_nearest_none")
-        )
-        spec = study_tiers.get(tier)
-        floor = (
-            spec.min_new_demand
-            if spec is not None and spec.min_new_demand is not None
-            else settings.MIN_NEW_DEMAND.get(tier, 0.0)
-        )
-        if tier == "comprehensive" and float(row.get("new_demand") or 0.0) < float(floor):
-            reason += c.t("r_required", min=_num(floor))
-        k = c.numbers[sid] + 1  # figure 1 is the overview
-        fig = Figure(
-            site_map(
-                c.maps,
-                sid,
-                language=c.doc.language,
-                numbers=c.numbers,
-                landmark=landmark_of(n, c.doc.language),
-            ),
-            c.t("fig_site", k=k, name=name) + (c.t("fig_stops") if len(c.maps.stop_xy) else ""),
-            sid,
-        )
-        title = c.t("site_title", i=c.numbers[sid], name=name, tier=tier_l)
-        blocks.append(
-            Section(
-                f"site-{sid}",
-                "site",
-                [
-                    Heading(2, title, f"site-{sid}-h"),
-                    fig,
-                    Facts(facts, f"facts-{sid}"),
-                    Para(c.t("reason_label") + reason, style="reason"),
-                ],
-            )
-        )
-    return blocks
-
-
-# ---- 四 upgrades ------------------------------------------------------------------------
-
-
-def _upgrade(c: _Ctx) -> list[Block]:
-    m = f"{settings.UPGRADE_WITHIN_MIN:g}"
-    blocks: list[Block] = [Heading(1, c.t("s4"), "s4")]
-    if not c.upgrades:
-        return [*blocks, Para(c.t("up_none", m=m))]
-    blocks.append(Para(c.t("up_intro", m=m)))
-    tiers = list(c.upgrades[0].demand)
-    headers = [c.t("h_site"), c.t("h_market"), c.t("h_mtier"), c.t("h_minutes")]
-    headers += [c.t("h_plan_alt", tier=c.lab("tier", t)) for t in tiers]
-    rows, lines = [], []
-    for o in c.upgrades:
-        site = f"{c.numbers.get(o.site_id, '')}. {c.names[c.numbers[o.site_id] - 1].text(c.doc.language)}"
-        row = [
-            site,
-            f"{o.market_name}（{o.market_id}）"
-            if c.doc.language == "zh"
-            else f"{o.market_name} ({o.market_id})",
-            c.lab("tier", o.market_tier),
-            _num(o.minutes, 1),
-        ]
-        row += [f"{_pct(o.share_plan(t))} / {_pct(o.share_alt(t))}" for t in tiers]
-        rows.append(row)
-        loss = o.loss(o.tier)
-        key = "up_same" if abs(loss) < 0.5 else ("up_less" if loss > 0 else "up_more")
-        pp = 100 * (o.share_plan(o.tier) - o.share_alt(o.tier))
-        text = c.t(
-            key,
-            site=site,
-            market=o.market_name,
-            tier=c.lab("tier", o.tier),
-            n=_num(abs(loss)),
-            pp=f"{pp:.1f}",
-        )
-        if o.tier != "station" and "station" in o.demand and abs(o.loss("station")) >= 0.5:
-            ls = o.loss("station")
-            text += c.t("up_station", change=c.t("less" if ls > 0 else "more"), n=_num(abs(ls)))
-        lines.append(text)
-    blocks += [Table(headers, rows, "upgrades"), Bullets(lines)]
     return blocks
 
 
@@ -812,7 +425,7 @@ def _file_date(path: Path, missing: str) -> str:
     return dt.datetime.fromtimestamp(ts, tz=dt.UTC).date().isoformat()
 
 
-def _model(c: _Ctx, text: str) -> str:
+def _model(c: Ctx, text: str) -> str:
     m = re.fullmatch(r"LSCP target (\d+)% of coverable demand", text)
     if m:
         return c.t("m_lscp", p=m.group(1))
@@ -823,7 +436,7 @@ def _model(c: _Ctx, text: str) -> str:
     return text
 
 
-def _assumptions(c: _Ctx) -> list[Block]:
+def _assumptions(c: Ctx) -> list[Block]:
     run = c.run
     rules = run.coverage.rules
     given = run.inputs.study.tiers
@@ -834,20 +447,20 @@ def _assumptions(c: _Ctx) -> list[Block]:
         if spec is not None and spec.max_new:
             return c.t("target_sites", n=spec.max_new)
         share = spec.target_share if spec is not None and spec.target_share else None
-        return c.t("target_share", p=_pct(share or settings.PLAN_TARGET_SHARE.get(t, float("nan"))))
+        return c.t("target_share", p=pct(share or settings.PLAN_TARGET_SHARE.get(t, float("nan"))))
 
     def min_new(t: str) -> str:
         spec = given.get(t)
         if spec is not None and spec.min_new_demand is not None:
-            return _num(spec.min_new_demand)
-        return _num(settings.MIN_NEW_DEMAND.get(t, float("nan")))
+            return num(spec.min_new_demand)
+        return num(settings.MIN_NEW_DEMAND.get(t, float("nan")))
 
     tier_rows = [
         [
             c.lab("tier", t),
-            _num(r.threshold_min),
+            num(r.threshold_min),
             sep.join(c.lab("mode", m) for m in r.modes),
-            _num(r.rural_radius_m) if r.rural_radius_m else "—",
+            num(r.rural_radius_m) if r.rural_radius_m else "—",
             target(t),
             min_new(t),
         ]
@@ -863,11 +476,11 @@ def _assumptions(c: _Ctx) -> list[Block]:
         [c.t("p_spread"), _spread(c)],
         [
             c.t("p_rate"),
-            sep.join(_pct(x) for x in rates)
+            sep.join(pct(x) for x in rates)
             or c.t(
                 "p_rate_default",
-                u=_pct(settings.PARTICIPATION_RATE_URBAN),
-                r=_pct(settings.PARTICIPATION_RATE_RURAL),
+                u=pct(settings.PARTICIPATION_RATE_URBAN),
+                r=pct(settings.PARTICIPATION_RATE_RURAL),
             ),
         ],
         [c.t("p_urban"), c.t("per_km2", v=f"{settings.URBAN_DENSITY_PER_KM2:,.0f}")],
@@ -885,7 +498,7 @@ def _assumptions(c: _Ctx) -> list[Block]:
                 model=_model(c, tp.model),
                 status=c.lab("status", str(getattr(res, "status", ""))),
                 solver=str(getattr(res, "solver", "")),
-                gap=_pct(gap),
+                gap=pct(gap),
                 pruned=c.t("m_pruned", k=tp.pruned) if tp.pruned else "",
             )
         )
@@ -947,7 +560,7 @@ def _assumptions(c: _Ctx) -> list[Block]:
 # ---- 附表 ---------------------------------------------------------------------------------
 
 
-def _annex(c: _Ctx) -> list[Block]:
+def _annex(c: Ctx) -> list[Block]:
     sites = c.run.plan.sites
     headers = [
         c.t(k)
@@ -976,7 +589,7 @@ def _annex(c: _Ctx) -> list[Block]:
                 f"{c.gcj[i, 1]:.6f}",
                 f"{c.lonlat[i, 0]:.6f}",
                 f"{c.lonlat[i, 1]:.6f}",
-                _num(row.get("new_demand")),
+                num(row.get("new_demand")),
             ]
         )
     return [Heading(1, c.t("annex"), "annex"), Table(headers, rows, "annex-sites")]

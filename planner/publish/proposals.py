@@ -32,8 +32,10 @@ import pandas as pd
 
 from planner.errors import InvalidValueError
 from planner.publish._output import OutputFolder
-from planner.publish.proposal_doc import ProposalDoc, build_proposal, landmark_of, site_names
+from planner.publish.proposal_blocks import ProposalDoc
+from planner.publish.proposal_doc import build_proposal
 from planner.publish.proposal_maps import SVG_RADIUS_M, map_data, site_map
+from planner.publish.proposal_sites import landmark_of, site_names
 from planner.publish.proposal_text import LANGUAGES
 
 if TYPE_CHECKING:
