@@ -207,6 +207,14 @@ def test_every_site_has_a_section_and_a_map(demo, written) -> None:
     assert not list(written[0].parent.glob(".*.tmp"))
 
 
+def test_html_renders_offline(written) -> None:
+    # one file: no script, stylesheet, image or font fetched from anywhere; the maps inline
+    page = written[0].read_text(encoding="utf-8")
+    assert "<script" not in page and "<link" not in page and "<img" not in page
+    assert set(re.findall(r"https?://[^\s\"'<>)]+", page)) == {"http://www.w3.org/2000/svg"}
+    assert "@media print" in page and "@page" in page
+
+
 def test_site_facts_coordinates_and_names(demo, written) -> None:
     run, _ = demo
     p = _Tables()
