@@ -45,8 +45,9 @@ __all__ = [
 ROAD_MAX_M = 300.0
 #: A second named road this close (m) makes it a junction ("A与B交叉口附近").
 JUNCTION_MAX_M = 150.0
-#: A named landmark this close (m) names a site by direction and distance.
-LANDMARK_MAX_M = 3000.0
+#: A named landmark this close (m) names a site by direction and distance: the rural 5 km
+#: reference of the stations (a village a planner can find from its service centre or stop).
+LANDMARK_MAX_M = 5000.0
 
 _BUS_KINDS = ("bus_station", "transit_hub")
 _DIRS_ZH = ("北", "东北", "东", "东南", "南", "西南", "西", "西北")

@@ -117,11 +117,13 @@ def site_sections(c: Ctx) -> list[Block]:
         threshold = num(rule.threshold_min) if rule is not None else "—"
         near = text_of(row.get("nearest_market"))
         near_t = row.get("nearest_market_min")
+        quote = f"“{anchor}”" if anchor else ""
+        gap = " " if quote and c.doc.language != "zh" else ""
         facts: list[tuple[str, str]] = [
             (c.t("f_name"), name),
             (c.t("f_name_how"), _site_name_how(c, n)),
             (c.t("f_tier"), c.lab("tier", tier)),
-            (c.t("f_anchor"), f"{c.lab('anchor', kind)}{('“' + anchor + '”') if anchor else ''}"),
+            (c.t("f_anchor"), f"{c.lab('anchor', kind)}{gap}{quote}"),
             (c.t("f_unit"), n.unit or c.t("na")),
             (c.t("f_gcj"), c.t("lonlat", lon=f"{c.gcj[i, 0]:.6f}", lat=f"{c.gcj[i, 1]:.6f}")),
             (c.t("f_wgs"), c.t("lonlat", lon=f"{c.lonlat[i, 0]:.6f}", lat=f"{c.lonlat[i, 1]:.6f}")),
@@ -164,11 +166,12 @@ def site_sections(c: Ctx) -> list[Block]:
         tier_l = c.lab("tier", tier)
         unit = n.unit or c.t("na")
         if anchor:
-            reason = c.t(
-                "r_where_anchor", tier=tier_l, unit=unit, kind=c.lab("anchor", kind), anchor=anchor
-            )
+            kind_l = c.lab("anchor", kind)
+            kind_l = "" if c.doc.language == "zh" and anchor.endswith(kind_l) else kind_l
+            reason = c.t("r_where_anchor", tier=tier_l, unit=unit, kind=kind_l, anchor=anchor)
         else:
-            reason = c.t("r_where", tier=tier_l, unit=unit, name=name)
+            key = "r_where_named" if n.unit and name.startswith(n.unit) else "r_where"
+            reason = c.t(key, tier=tier_l, unit=unit, name=name)
         if tier == "sector":
             sector = text_of(row.get("sector"))
             reason += c.t(
@@ -180,13 +183,18 @@ def site_sections(c: Ctx) -> list[Block]:
             )
         else:
             groups = c.t("r_groups", parts=sep.join(group_parts)) if group_parts else ""
-            reason += c.t(
-                "r_new",
-                n=num(row.get("new_demand")),
-                groups=groups,
-                modes=modes_text,
-                threshold=threshold,
-            )
+            reason += c.t("r_new", n=num(row.get("new_demand")), groups=groups)
+            timed = [m for m in modes if m != "rural_radius"]
+            km = f"{(rule.rural_radius_m or 0) / 1000:g}" if rule is not None else ""
+            if timed:
+                reason += c.t(
+                    "r_reach", modes=sep.join(c.lab("mode", m) for m in timed), threshold=threshold
+                )
+                if "rural_radius" in modes:
+                    reason += c.t("r_rural", km=km, sep="，" if c.doc.language == "zh" else ", ")
+                reason += c.t("r_end")
+            elif "rural_radius" in modes:
+                reason += c.t("r_rural_only", km=km) + c.t("r_end")
         reason += (
             c.t("r_nearest", name=mnames.get(near, near), t=num(near_t, 1))
             if near

@@ -199,9 +199,13 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "upgrade_fact": "距现有{mtier}“{mname}”约{t}分钟，可考虑升级该市场替代新建（见第四部分）",
         "reason_label": "理由：",
         "r_where_anchor": "该{tier}位于{unit}，依托{kind}“{anchor}”设置。",
-        "r_where": "该{tier}位于{unit}{name}。",
-        "r_new": "设置后可新增覆盖灵活就业人员约{n}人{groups}，新增覆盖人员可通过{modes}在{threshold}"
-        "分钟内到达。",
+        "r_where": "该{tier}位于{unit}，{name}。",
+        "r_where_named": "该{tier}位于{name}。",
+        "r_new": "设置后可新增覆盖灵活就业人员约{n}人{groups}。",
+        "r_reach": "新增覆盖人员可通过{modes}在{threshold}分钟内到达",
+        "r_rural": "{sep}农村地区另按{km}公里直线距离计入",
+        "r_rural_only": "新增覆盖人员按农村{km}公里直线距离计入",
+        "r_end": "。",
         "r_new_sector": "设置后可新增覆盖{sector}灵活用工需求约{n}人（按园区用工需求计），可通过{modes}"
         "在{threshold}分钟内到达。",
         "r_groups": "（其中{parts}）",
@@ -313,8 +317,8 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         " Existing markets: {existing}.",
         "existing_none": "none (no directory, or no coordinates)",
         "existing_some": "{n} ({parts})",
-        "count_part": "{n} {label}",
-        "plan_sites": "The plan proposes {parts}: {n} new sites. After the plan: {results}.",
+        "count_part": "{label}: {n}",
+        "plan_sites": "The plan proposes {n} new sites ({parts}). After the plan: {results}.",
         "plan_none": "The plan proposes no new site.",
         "tier_result": "{tier} (within {threshold} min by {modes}) {before} → {after}",
         "upgrade_hint": "{k} proposed market(s) lie within {m} min of an existing lower-tier market;"
@@ -378,8 +382,12 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "reason_label": "Reason: ",
         "r_where_anchor": "This {tier} lies in {unit}, at the {kind} “{anchor}”.",
         "r_where": "This {tier} lies in {unit}, {name}.",
-        "r_new": " It newly covers about {n} flexible workers{groups}, who reach it by {modes}"
-        " within {threshold} min.",
+        "r_where_named": "This {tier} lies {name}.",
+        "r_new": " It newly covers about {n} flexible workers{groups}.",
+        "r_reach": " They reach it by {modes} within {threshold} min",
+        "r_rural": "{sep}and rural workers within {km} km in a straight line count too",
+        "r_rural_only": " They count by the rural rule: within {km} km in a straight line",
+        "r_end": ".",
         "r_new_sector": " It newly covers about {n} workers of {sector} demand (at the places),"
         " reached by {modes} within {threshold} min.",
         "r_groups": " (of whom {parts})",
