@@ -127,7 +127,7 @@ def _rows(
     ncols = len(header) if header is not None else len(rows[0]) if rows else 1
     t = document.add_table(rows=0, cols=ncols)
     t.style = "Table Grid"
-    w = widths or [None] * ncols
+    w: list[float | None] = list(widths) if widths else [None] * ncols
     xml = []
     if header is not None:
         cells = "".join(
