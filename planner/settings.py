@@ -320,3 +320,11 @@ MIN_NEW_DEMAND: Final[dict[str, float]] = {
     "sector": 100.0,
     "station": 100.0,
 }
+
+#: A proposed comprehensive or sector market this close (minutes, by the tier's fastest
+#: mode) to an existing market of a lower tier is reported with the alternative of upgrading
+#: that market instead (planner.analysis.upgrade). Planning default: 5 minutes is a third of
+#: the stations' 15-minute circle and a sixth of the comprehensive tier's 30 minutes, so an
+#: upgraded market that close reaches nearly the same workers; the proposal reports the
+#: coverage the upgrade actually gives, computed, not assumed.
+UPGRADE_WITHIN_MIN: Final[float] = 5.0

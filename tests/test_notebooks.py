@@ -68,3 +68,4 @@ def test_notebook_runs(name: str, tmp_path: Path) -> None:
         assert (out / "planner_map.html").is_file()
         assert (out / "assets" / "leaflet" / "leaflet.js").is_file()
         assert (out / "proposal.html").is_file() and (out / "proposal.md").is_file()
+        assert (out / "proposal.docx").is_file()

@@ -1,26 +1,34 @@
-"""Tests of planner.publish.proposals: the siting proposal in HTML and Markdown."""
+"""Tests of planner.publish.proposals: the siting proposal in HTML, Markdown and Word."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import html
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import docx
 import numpy as np
 import pytest
+import shapely
 
+from planner import settings
 from planner.demo import write_demo_inputs
-from planner.errors import InvalidValueError
+from planner.errors import InputFileError, InvalidValueError
 from planner.inputs import load_inputs
+from planner.io.coords import wgs84_to_gcj02
 from planner.io.vector import read_boundaries
 from planner.pipeline import run_study
+from planner.publish.notes_zh import translate_note
+from planner.publish.proposal_text import english_words
 from planner.publish.proposals import md_escape, site_svg, write_proposal
 from planner.run import StudyRun
-from planner.study import load_study
+from planner.study import OutputSpec, load_study
 
 EVIL = "<script>alert(1)</script>"
+TIER_ZH = settings.TIER_LABELS_ZH
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +40,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[StudyRun, Path]:
 @pytest.fixture(scope="module")
 def written(
     demo: tuple[StudyRun, Path], tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, Path]:
+) -> tuple[Path, Path, Path]:
     run, townships = demo
     out = tmp_path_factory.mktemp("proposal")
     units = read_boundaries(townships, coords="gcj02")
-    h, m = write_proposal(run, out, units=units)
-    return h, m
+    h, m, d = write_proposal(run, out, units=units)
+    return h, m, d
 
 
 class _Tables(HTMLParser):
@@ -74,6 +82,40 @@ class _Tables(HTMLParser):
             self._cell.append(data)
 
 
+class _Text(HTMLParser):
+    """The text a reader sees (styles left out; SVG labels kept)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self._skip = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._skip = tag in ("style", "script")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._skip = False
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def _page_text(path: Path) -> str:
+    p = _Text()
+    p.feed(path.read_text(encoding="utf-8"))
+    return " ".join(p.parts)
+
+
+def _docx_text(path: Path) -> str:
+    d = docx.Document(str(path))
+    parts = [p.text for p in d.paragraphs]
+    for t in d.tables:
+        for row in t.rows:
+            parts += [c.text for c in row.cells]
+    return "\n".join(parts)
+
+
 def _n(text: str) -> float:
     return float(text.replace(",", "").rstrip("%"))
 
@@ -82,7 +124,7 @@ def _check_summary(rows: list[list[str]], run: StudyRun) -> None:
     s = run.plan.summary()
     assert len(rows) == len(s)
     for row, exp in zip(rows, s.itertuples(), strict=True):
-        assert f"({exp.tier})" in row[0]
+        assert row[0] == TIER_ZH[exp.tier]
         assert _n(row[1]) == round(exp.threshold_min)
         assert _n(row[2]) == round(exp.demand)
         assert _n(row[3]) == round(exp.covered_before)
@@ -105,10 +147,47 @@ def test_html_summary_numbers_equal_the_plan(demo, written) -> None:
 def test_markdown_summary_numbers_equal_the_plan(demo, written) -> None:
     run, _ = demo
     text = written[1].read_text(encoding="utf-8")
-    block = text.split("### 按层级 by tier", 1)[1].split("需求单位", 1)[0]
+    block = text.split("### （一）按层级", 1)[1].split("说明：", 1)[0]
     lines = [ln for ln in block.splitlines() if ln.startswith("|")][2:]
     rows = [[c.strip() for c in re.split(r"(?<!\\)\|", ln)[1:-1]] for ln in lines]
     _check_summary(rows, run)
+
+
+def test_docx_reads_back_with_title_sites_and_assumptions(demo, written) -> None:
+    run, _ = demo
+    d = docx.Document(str(written[2]))
+    paras = d.paragraphs
+    titles = [p.text for p in paras if p.style.name == "Title"]
+    assert titles == ["关于示范县（合成示例数据）零工市场布局选址的建议"]
+    h1 = [p.text for p in paras if p.style.name == "Heading 1"]
+    assert h1[:5] == [
+        "一、基本情况与主要结论",
+        "二、覆盖情况",
+        "三、拟建站点",
+        "四、升级现有市场的备选方案",
+        "五、测算方法、假设与数据",
+    ]
+    assert h1[-1].startswith("附表1")
+    # one section (a Heading 2 titled "<n>. <name>（拟建<tier>）") per proposed site
+    site_heads = [p.text for p in paras if p.style.name == "Heading 2" and "（拟建" in p.text]
+    assert len(site_heads) == len(run.plan.sites)
+    for i, (head, tier) in enumerate(zip(site_heads, run.plan.sites["tier"], strict=True)):
+        assert head.startswith(f"{i + 1}. ") and head.endswith(f"（拟建{TIER_ZH[tier]}）")
+    # the assumptions table: one row per tier with its threshold and modes
+    rules = next(
+        t
+        for t in d.tables
+        if [c.text for c in t.rows[0].cells][:3] == ["层级", "时间阈值（分钟）", "计入的到达方式"]
+    )
+    body = [[c.text for c in r.cells] for r in rules.rows[1:]]
+    assert [r[0] for r in body] == [TIER_ZH[t] for t in run.coverage.rules]
+    for r, rule in zip(body, run.coverage.rules.values(), strict=True):
+        assert _n(r[1]) == rule.threshold_min
+    # the tier table in Word holds the plan's numbers too
+    summary = next(t for t in d.tables if t.rows[0].cells[2].text == "需求（人）")
+    _check_summary([[c.text for c in r.cells] for r in summary.rows[1:]], run)
+    # one picture per site plus the overview
+    assert len(d.inline_shapes) == len(run.plan.sites) + 1
 
 
 def test_every_site_has_a_section_and_a_map(demo, written) -> None:
@@ -118,12 +197,56 @@ def test_every_site_has_a_section_and_a_map(demo, written) -> None:
     n = len(run.plan.sites)
     assert n > 0
     assert page.count('<section class="site"') == n
-    assert page.count("<svg ") == n
+    assert page.count("<svg ") == n + 1  # and the overview
+    files = written[1].parent / f"{written[1].stem}_files"
+    assert (files / "overview.svg").is_file()
     for sid in run.plan.sites["site_id"]:
         assert f'id="site-{sid}"' in page
-        assert "### " in md and f"]({written[1].stem}_files/{sid}.svg)" in md
-        assert (written[1].parent / f"{written[1].stem}_files" / f"{sid}.svg").is_file()
+        assert f"]({written[1].stem}_files/{sid}.svg)" in md
+        assert (files / f"{sid}.svg").is_file()
     assert not list(written[0].parent.glob(".*.tmp"))
+
+
+def test_html_renders_offline(written) -> None:
+    # one file: no script, stylesheet, image or font fetched from anywhere; the maps inline
+    page = written[0].read_text(encoding="utf-8")
+    assert "<script" not in page and "<link" not in page and "<img" not in page
+    assert set(re.findall(r"https?://[^\s\"'<>)]+", page)) == {"http://www.w3.org/2000/svg"}
+    assert "@media print" in page and "@page" in page
+
+
+def test_site_facts_coordinates_and_names(demo, written) -> None:
+    run, _ = demo
+    p = _Tables()
+    p.feed(written[0].read_text(encoding="utf-8"))
+    ll = run.plan.sites.geometry.centroid.to_crs(4326)
+    glon, glat = wgs84_to_gcj02(ll.x.to_numpy(), ll.y.to_numpy())
+    annex = p.tables["annex-sites"][1:]
+    assert len(annex) == len(run.plan.sites)
+    for i, sid in enumerate(run.plan.sites["site_id"]):
+        facts = dict(p.tables[f"facts-{sid}"])
+        assert facts["坐标（WGS-84，用于GPS、天地图）"] == (
+            f"东经{ll.x.iloc[i]:.6f}°，北纬{ll.y.iloc[i]:.6f}°"
+        )
+        assert (
+            facts["坐标（GCJ-02，用于高德、腾讯地图）"] == f"东经{glon[i]:.6f}°，北纬{glat[i]:.6f}°"
+        )
+        # GCJ-02 is a few hundred metres off WGS-84 in Shandong
+        assert (
+            100
+            < shapely.Point(glon[i], glat[i]).distance(shapely.Point(ll.x.iloc[i], ll.y.iloc[i]))
+            * 111_000
+            < 1000
+        )
+        assert facts["名称"] == annex[i][1] and annex[i][0] == str(i + 1)
+        assert facts["层级"] == TIER_ZH[run.plan.sites["tier"].iloc[i]]
+        anchor = run.plan.sites["anchor_name"].iloc[i]
+        if isinstance(anchor, str) and anchor:
+            assert anchor in facts["名称"]
+        key = (
+            "新增覆盖（行业用工需求）" if run.plan.sites["tier"].iloc[i] == "sector" else "新增覆盖"
+        )
+        assert _n(facts[key].removesuffix("人")) == round(run.plan.sites["new_demand"].iloc[i])
 
 
 def test_by_area_demand_per_township(demo, written) -> None:
@@ -132,15 +255,42 @@ def test_by_area_demand_per_township(demo, written) -> None:
     p = _Tables()
     p.feed(written[0].read_text(encoding="utf-8"))
     rows = {r[0]: r for r in p.tables["by-area"][1:]}
-    cent = run.cells.geometry.centroid
-    total = 0.0
-    for name, poly in zip(units["name"], units.geometry, strict=True):
-        # demand of the cells whose centre lies in the township, with shapely directly
-        exp = float(run.cells["demand"][cent.within(poly).to_numpy()].sum())
-        assert _n(rows[name][1]) == round(exp)
-        total += _n(rows[name][1])
-    total += _n(rows["(区外)"][1]) if "(区外)" in rows else 0.0
-    assert total == pytest.approx(run.cells["demand"].sum(), abs=len(rows))
+    # every cell counts in the township holding most of its area: the overlap of every cell
+    # with every township, with shapely directly
+    pts = run.cells.geometry
+    half = np.sqrt(run.cells["cell_area_m2"].to_numpy()) / 2  # the cells are grid centres
+    cells = np.array(
+        [
+            shapely.box(x - h, y - h, x + h, y + h)
+            for x, y, h in zip(pts.x, pts.y, half, strict=True)
+        ]
+    )
+    area = np.column_stack([shapely.area(shapely.intersection(cells, g)) for g in units.geometry])
+    best = np.where(area.max(axis=1) > 0, area.argmax(axis=1), -1)
+    w = run.cells["demand"].to_numpy()
+    for j, name in enumerate(units["name"]):
+        assert _n(rows[name][1]) == round(float(w[best == j].sum()))
+    outside = float(w[best < 0].sum())
+    if outside:
+        assert _n(rows["（区外）"][1]) == round(outside)
+    assert _n(rows["合计"][1]) == round(float(w.sum()))
+
+
+def test_two_way_figures_are_explained(demo, written) -> None:
+    run, _ = demo
+    text = html.unescape(_page_text(written[0]))
+    s = run.plan.summary().set_index("tier")
+    # sector coverage by tier counts the places' demand, by area the residents: both
+    # figures are in the note under the area table, with what each counts
+    by_res_b = run.plan.before.summary().set_index("tier").loc["sector", "share"]
+    by_res_a = run.plan.after.summary().set_index("tier").loc["sector", "share"]
+    note = text.split("（二）按地区", 2)[-1]
+    assert f"全区合计由{100 * by_res_b:.1f}%提高到{100 * by_res_a:.1f}%" in note
+    assert (
+        f"按园区用工需求计的行业性覆盖率（由{100 * s.loc['sector', 'share_before']:.1f}%"
+        f"提高到{100 * s.loc['sector', 'share_after']:.1f}%）"
+    ) in note
+    assert "行业灵活用工需求（共" in text
 
 
 def test_assumptions_list_settings_and_sources(demo, written) -> None:
@@ -154,19 +304,78 @@ def test_assumptions_list_settings_and_sources(demo, written) -> None:
     assert run.date.isoformat() in page
 
 
+def test_chinese_proposal_holds_no_english(demo, written) -> None:
+    run, _ = demo
+    assert english_words(_page_text(written[0])) == []
+    md = re.sub(r"\]\([^)]*\)", "]", html.unescape(written[1].read_text(encoding="utf-8")))
+    assert english_words(md.replace("\\", "")) == []
+    assert english_words(_docx_text(written[2])) == []
+    # every note of the run has a Chinese text (none listed as untranslated)
+    assert all(translate_note(n) for n in [*run.notes, *run.warnings])
+    assert "未翻译" not in _page_text(written[0])
+
+
+def test_english_checker_finds_the_old_reasons(demo) -> None:
+    run, _ = demo
+    old = run.plan.sites["reason"].iloc[0]  # the plan's own one-line reason, in English
+    assert "newly covers" in " ".join(english_words(old))
+    assert english_words("town_centre (town_centre)") == []  # ids pass, but …
+    assert english_words("选址依托 town centre") == ["town centre"]
+
+
+def test_outputs_section_of_the_study_fills_the_front_matter(demo, tmp_path: Path) -> None:
+    run, _ = demo
+    study = dataclasses.replace(
+        run.inputs.study,
+        outputs=OutputSpec(
+            dir=tmp_path,
+            title="示范县零工市场布局方案",
+            issuing_unit="示范县人力资源和社会保障局",
+            date=dt.date(2025, 3, 1),
+        ),
+    )
+    r = dataclasses.replace(run, inputs=dataclasses.replace(run.inputs, study=study))
+    h, _, d = write_proposal(r, tmp_path)
+    text = _page_text(h)
+    assert "示范县零工市场布局方案" in text
+    assert "发文单位：示范县人力资源和社会保障局" in text
+    assert "成文日期：2025年3月1日" in text
+    doc = docx.Document(str(d))
+    assert doc.paragraphs[0].text == "示范县零工市场布局方案"
+    assert doc.core_properties.created == dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
+
+
+def test_english_proposal(demo, tmp_path: Path) -> None:
+    run, _ = demo
+    h, _, d = write_proposal(run, tmp_path, language="en")
+    text = _page_text(h)
+    assert "Siting proposal for public gig-labour markets" in text
+    assert "3. Proposed sites" in text and "5.1 Coverage rules" in text
+    assert "neighbourhood station" in text
+    assert "二、覆盖情况" not in text
+    heads = [p.text for p in docx.Document(str(d)).paragraphs if p.style.name == "Heading 1"]
+    assert heads[0] == "1. Overview and main findings"
+
+
+def test_same_inputs_same_bytes(demo, written, tmp_path: Path) -> None:
+    run, townships = demo
+    again = write_proposal(run, tmp_path, units=read_boundaries(townships, coords="gcj02"))
+    for a, b in zip(written, again, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
 def test_input_text_is_escaped(demo, tmp_path: Path) -> None:
     run, _ = demo
     sites = run.plan.sites.copy()
     sites["anchor_name"] = sites["anchor_name"].astype(object)
-    sites.loc[sites.index[0], "anchor_name"] = EVIL
-    sites.loc[sites.index[0], "reason"] = f"a|b {EVIL}"
+    sites.loc[sites.index[0], "anchor_name"] = f"a|b {EVIL}"
     markets = run.markets.copy()
     markets["name"] = markets["name"].astype(object)
     markets.loc[:, "name"] = EVIL
     evil = dataclasses.replace(
         run, markets=markets, plan=dataclasses.replace(run.plan, sites=sites)
     )
-    h, m = write_proposal(evil, tmp_path)
+    h, m, _ = write_proposal(evil, tmp_path)
     page = h.read_text(encoding="utf-8")
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -176,8 +385,16 @@ def test_input_text_is_escaped(demo, tmp_path: Path) -> None:
     # the fact table row with the evil anchor keeps its two columns
     row = next(ln for ln in md.splitlines() if ln.startswith("| 选址依托") and "script" in ln)
     assert len(re.findall(r"(?<!\\)\|", row)) == 3
-    svg = (tmp_path / "proposal_files" / f"{sites['site_id'].iloc[0]}.svg").read_text()
-    assert "<script>" not in svg
+    for svg in (tmp_path / "proposal_files").glob("*.svg"):
+        assert "<script>" not in svg.read_text(encoding="utf-8")
+
+
+def test_never_writes_over_a_file_planner_did_not_write(demo, tmp_path: Path) -> None:
+    run, _ = demo
+    (tmp_path / "proposal.html").write_text("mine", encoding="utf-8")
+    with pytest.raises(InputFileError, match="was not written by planner"):
+        write_proposal(run, tmp_path)
+    assert (tmp_path / "proposal.html").read_text(encoding="utf-8") == "mine"
 
 
 def test_md_escape_by_hand() -> None:
@@ -237,13 +454,39 @@ def test_site_svg_draws_each_cell_where_it_is(demo) -> None:
         assert np.allclose([float(a) for *_, a, _ in rects], alpha, rtol=0, atol=0.005 + 1e-9)
 
 
+def test_site_svg_draws_named_roads_markets_and_boundaries(demo) -> None:
+    run, _ = demo
+    streets = run.inputs.roads.streets
+    site = run.plan.sites.iloc[0]
+    svg = site_svg(run, site["site_id"], radius_m=3000.0)
+    # the named main roads within the window are labelled (some of them: labels never overlap)
+    window = shapely.box(
+        site.geometry.x - 2900,
+        site.geometry.y - 2900,
+        site.geometry.x + 2900,
+        site.geometry.y + 2900,
+    )
+    main = streets[streets["highway"].isin(["primary", "secondary", "tertiary"])]
+    named = set(main.loc[main.intersects(window), "name"].dropna())
+    labels = set(re.findall(r'fill="#7a4b00" text-anchor="middle"[^>]*>([^<]+)</text>', svg))
+    assert labels and labels <= named | set(streets["name"].dropna())
+    # every existing market inside the window is a circle with its name
+    for m in run.markets.itertuples():
+        if window.contains(m.geometry):
+            assert f"<title>{html.escape(m.name)} ({m.market_id})</title>" in svg
+    assert "stroke-dasharray" in svg or run.inputs.area.units.boundary.intersects(window).sum() == 0
+
+
 def test_proposal_maps_equal_site_svg(demo, written) -> None:
     # the proposal reads the coordinates once for all sites; each map must be the one
     # site_svg draws on its own
-    run, _ = demo
+    run, townships = demo
+    units = read_boundaries(townships, coords="gcj02")
     files = written[1].parent / f"{written[1].stem}_files"
     for sid in run.plan.sites["site_id"]:
-        assert (files / f"{sid}.svg").read_text(encoding="utf-8") == site_svg(run, sid) + "\n"
+        assert (files / f"{sid}.svg").read_text(encoding="utf-8") == (
+            site_svg(run, sid, units=units) + "\n"
+        )
 
 
 def test_bad_inputs(demo, tmp_path: Path) -> None:
@@ -252,5 +495,7 @@ def test_bad_inputs(demo, tmp_path: Path) -> None:
         write_proposal(run, tmp_path, formats=("pdf",))
     with pytest.raises(InvalidValueError, match="not a plain file name"):
         write_proposal(run, tmp_path, stem="../x")
+    with pytest.raises(InvalidValueError, match="unknown proposal language 'fr'"):
+        write_proposal(run, tmp_path, language="fr")
     with pytest.raises(InvalidValueError, match="no proposed site 'nope'"):
         site_svg(run, "nope")

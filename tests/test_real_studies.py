@@ -6,14 +6,18 @@ copy. Each expectation is computed here from the raw files, independently of pla
 from __future__ import annotations
 
 import csv
+import html
 import json
+import re
 from pathlib import Path
 
+import docx
 import pytest
 import shapely
 from typer.testing import CliRunner
 
 from planner.cli import app
+from planner.publish.proposal_text import english_words
 from planner.study import study_template
 
 pytestmark = pytest.mark.realdata
@@ -78,6 +82,17 @@ def _run(study: Path) -> dict[str, object]:
     return summary
 
 
+def _no_english(folder: Path) -> None:
+    """The Chinese proposal (Markdown and Word) holds no English sentence."""
+    md = html.unescape((folder / "proposal.md").read_text(encoding="utf-8"))
+    assert english_words(re.sub(r"\]\([^)]*\)", "]", md).replace("\\", "")) == []
+    d = docx.Document(str(folder / "proposal.docx"))
+    text = [p.text for p in d.paragraphs] + [
+        c.text for t in d.tables for r in t.rows for c in r.cells
+    ]
+    assert english_words("\n".join(text)) == []
+
+
 def test_yantai_two_districts_with_bus_tables_and_no_roads(
     tmp_path: Path, shared_data: Path
 ) -> None:
@@ -105,6 +120,7 @@ def test_yantai_two_districts_with_bus_tables_and_no_roads(
     assert "[2/5] networks" in str(s["_output"]) and "[5/5] published" in str(s["_output"])
     proposal = (tmp_path / "output" / "proposal" / "proposal.md").read_text(encoding="utf-8")
     assert "人口按公交站点密度分布" in proposal  # the proposal says how people were placed
+    _no_english(tmp_path / "output" / "proposal")
 
 
 def test_yantai_with_the_high_tech_zone_added_to_laishan(tmp_path: Path, shared_data: Path) -> None:
@@ -146,7 +162,8 @@ def test_weihai_edge_list_is_flagged_as_a_partial_network(
     assert share > 50  # a 6 × 3 km corner of a 990 km² district
     assert "WARNING: PARTIAL ROAD NETWORK" in str(s["_output"])
     proposal = (tmp_path / "output" / "proposal" / "proposal.md").read_text(encoding="utf-8")
-    assert "PARTIAL ROAD NETWORK" in proposal
+    assert "路网不完整：" in proposal.split("## 一、", 1)[0]  # the warning comes first, in Chinese
+    _no_english(tmp_path / "output" / "proposal")
 
 
 def test_boundaries_census_and_markets_only_serve_every_county(
