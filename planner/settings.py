@@ -108,6 +108,15 @@ PROPOSED_HOURS: Final[dict[str, str]] = {
     "station": "每天 05:00-11:00",
 }
 
+#: What-each-site-buys curves (planner.analysis.curve): problems with at most this many
+#: stored demand × candidate pairs are solved exactly for every number of sites; larger
+#: ones by the greedy sequence with a proven bound per point (each exact MCLP solve of a
+#: county-size station problem takes seconds; the greedy curve, all points, a fraction of one).
+CURVE_EXACT_MAX_NNZ: Final[int] = 20_000
+
+#: The curve runs to twice the plan's sites (at least 5), at most this many beyond them.
+CURVE_EXTRA_K: Final[int] = 15
+
 #: Share of a market's flexible-worker catchment expected on a given day, to compare with its
 #: capacity (容纳人数). A planning assumption: the Qingdao 株洲路 market served "数千人" a
 #: morning out of a catchment of some tens of thousands of flexible workers, about a tenth.

@@ -40,3 +40,40 @@ def test_knee_by_hand() -> None:
     c = site_curve(sp.csr_array(cover), np.array([100.0, 10.0, 10.0, 10.0]), 4)
     assert c.points["covered"].tolist() == [100.0, 110.0, 120.0, 130.0]
     assert c.knee == 1
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_greedy_points_are_bounded_by_the_brute_force_optimum(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Larger problems take the greedy sequence; its points may fall short of the optimum,
+    # but never above it, and every bound it reports must hold.
+    from planner import settings
+
+    monkeypatch.setattr(settings, "CURVE_EXACT_MAX_NNZ", 0)
+    rng = np.random.default_rng(100 + seed)
+    cover = rng.random((14, 7)) < 0.3
+    w = rng.integers(1, 20, size=14).astype(float)
+    c = site_curve(sp.csr_array(cover), w, 5)
+    covered = c.points["covered"].to_numpy()
+    assert (np.diff(covered) >= -1e-9).all()
+    for k, got, gap in zip(c.points["k"], covered, c.points["gap"], strict=True):
+        opt = _brute_mclp(cover, w, int(k))
+        assert got <= opt + 1e-9
+        bound = got / (1 - gap) if gap < 1 else np.inf
+        assert bound >= opt - 1e-9, (k, got, opt, bound)
+    assert set(c.points["status"]) <= {"heuristic", "optimal"}
+
+
+def test_greedy_sequence_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
+    from planner import settings
+
+    monkeypatch.setattr(settings, "CURVE_EXACT_MAX_NNZ", 0)
+    cover = np.array([[1, 0, 0], [1, 1, 0], [0, 1, 1], [0, 0, 1]], dtype=bool)
+    c = site_curve(sp.csr_array(cover), np.array([5.0, 1.0, 1.0, 4.0]), 3)
+    # greedy: column 0 (6), then column 2 (+5), then nothing is left
+    assert c.points["sites"].tolist() == [[0], [0, 2], [0, 2]]
+    assert c.points["covered"].tolist() == [6.0, 11.0, 11.0]
+    # k=1: over {0} the best gain is 5 (column 2): bound 11, gap 1 - 6/11
+    assert c.points["gap"].iloc[0] == pytest.approx(1 - 6 / 11)
+    assert c.points["gap"].iloc[1] == 0.0 and c.points["status"].iloc[1] == "optimal"

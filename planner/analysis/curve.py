@@ -1,16 +1,23 @@
 """What each new site buys: covered demand as a function of the number of new sites.
 
-For a tier of a plan, :func:`site_curve` solves the maximal covering model (MCLP) on the
-tier's own problem — the demand the existing markets leave uncovered, the same candidates
-and rules (one market per county, equity floors) — for ``k = 1 … k_max`` new sites. Each ``k``
-is solved by the model's own path (greedy + swap heuristic as the MIP start, then the exact
-solve), and a point never falls below the one before: ``k`` sites can always be the
-``k - 1`` of the last point plus the best single addition, so when a solve stops short
-(time limit), that cover is used and the point says so. Every point carries its status
-and gap.
+For a tier of a plan, :func:`site_curve` answers, for ``k = 1 … k_max`` new sites, how much of
+the demand the existing markets leave uncovered ``k`` well-placed sites cover — the maximal
+covering model (MCLP) on the tier's own cover matrix, as pure coverage (the county rule and
+equity floors of the plan are left out: the curve shows what sites buy, not what rules
+cost).
 
-The knee is the point farthest above the straight line from the first point to the last
-(the "Kneedle" rule of Satopää et al., 2011): past it, each further site buys markedly less.
+- Small problems (at most :data:`~planner.settings.CURVE_EXACT_MAX_NNZ` stored pairs) are
+  solved exactly for every ``k`` (:func:`planner.analysis.siting.mclp`), each point with
+  its status and gap.
+- Larger ones take the greedy sequence — one pass, each ``k`` the ``k - 1`` sites plus the
+  best addition (the warm start of the next) — and every point carries a proven upper
+  bound: for any set ``S`` of ``k`` sites, ``OPT_k ≤ f(S) + (sum of the k largest marginal
+  gains over S)`` (coverage is submodular; Nemhauser, Wolsey & Fisher 1978), so the gap is
+  ``1 - f(S) / bound``. Fast, deterministic, honest: the status is ``"heuristic"``.
+
+A point never falls below the one before. The knee is the point farthest above the
+straight line from the first point to the last (the "Kneedle" rule of Satopää et al.,
+2011): past it, each further site buys markedly less.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import pandas as pd
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from planner import settings
 from planner.analysis import siting
 
 __all__ = ["SiteCurve", "site_curve", "tier_curve"]
@@ -70,7 +78,7 @@ def site_curve(
     options: dict[str, Any] | None = None,
     chosen: int | None = None,
 ) -> SiteCurve:
-    """MCLP for ``k = 1 … k_max`` on one cover matrix (see the module docstring).
+    """Covered demand for ``k = 1 … k_max`` sites on one cover matrix (module docstring).
 
     Parameters
     ----------
@@ -81,8 +89,7 @@ def site_curve(
     k_max
         Largest number of sites (capped at the number of candidates).
     options
-        Rules passed to :func:`planner.analysis.siting.mclp` (``regions``,
-        ``min_per_region``, ``groups``, ``floors``, ``solver``, ``time_limit_s``).
+        ``solver`` and ``time_limit_s`` for the exact path (other rules are left out).
     chosen
         The plan's number of sites, to mark.
 
@@ -95,44 +102,71 @@ def site_curve(
     """
     csr = sp.csr_array(cover).astype(bool)
     w = np.asarray(weights, dtype=float)
-    n_cand = csr.shape[1]
-    k_max = max(0, min(int(k_max), n_cand))
-    opts = dict(options or {})
-    opts.pop("fixed", None)
+    k_max = max(0, min(int(k_max), csr.shape[1]))
     coverable = np.diff(csr.indptr) > 0
     total = float(w[coverable].sum())
+    exact = csr.nnz <= settings.CURVE_EXACT_MAX_NNZ
+    rows = _exact_points(csr, w, k_max, options or {}) if exact else _greedy_points(csr, w, k_max)
+    for r in rows:
+        r["share"] = r["covered"] / total if total else float("nan")
+    points = pd.DataFrame(rows, columns=["k", "covered", "share", "status", "gap", "sites"])
+    knee = _knee(points["k"].to_numpy(dtype=float), points["covered"].to_numpy(dtype=float))
+    return SiteCurve(points=points, total=total, chosen=chosen, knee=knee)
+
+
+def _exact_points(
+    csr: sp.csr_array, w: NDArray[np.float64], k_max: int, options: dict[str, Any]
+) -> list[dict[str, Any]]:
+    opts = {k: v for k, v in options.items() if k in {"solver", "time_limit_s"}}
+    csc = csr.tocsc()
     rows: list[dict[str, Any]] = []
     prev_sites: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
     prev_cov = 0.0
-    csc = csr.tocsc()
     for k in range(1, k_max + 1):
-        try:
-            res = siting.mclp(csr, w, k, **opts)
-            sites = np.asarray(res.selected, dtype=np.int64)
-            covered = _covered(csr, w, sites)
-            status, gap = str(res.status), float(res.gap)
-        except Exception as exc:  # a rule k sites cannot meet (more regions than k …)
-            log.info("curve: %d site(s): %s", k, exc)
-            sites, covered, status, gap = prev_sites, prev_cov, "infeasible", float("nan")
-        if covered < prev_cov - 1e-9 * max(1.0, total):
+        res = siting.mclp(csr, w, k, **opts)
+        sites = np.asarray(res.selected, dtype=np.int64)
+        covered = _covered(csr, w, sites)
+        status, gap = str(res.status), float(res.gap)
+        if covered < prev_cov - 1e-9 * max(1.0, prev_cov):
             # the solve stopped short: k - 1 sites plus the best addition do better
             sites = _add_best(csc, w, prev_sites)
-            covered = _covered(csr, w, sites)
-            status = "heuristic"
+            covered, status = _covered(csr, w, sites), "heuristic"
+        rows.append(
+            {"k": k, "covered": covered, "status": status, "gap": gap, "sites": sites.tolist()}
+        )
+        prev_sites, prev_cov = sites, covered
+    return rows
+
+
+def _greedy_points(csr: sp.csr_array, w: NDArray[np.float64], k_max: int) -> list[dict[str, Any]]:
+    csc = csr.tocsc()
+    uncovered = np.ones(csr.shape[0], dtype=bool)
+    sites: list[int] = []
+    covered = 0.0
+    rows: list[dict[str, Any]] = []
+    for k in range(1, k_max + 1):
+        gains = csc.T @ (w * uncovered)  # marginal gain of every candidate over the sites
+        gains[sites] = -1.0
+        j = int(np.argmax(gains))  # ties: the lowest position (deterministic)
+        if gains[j] > 0:
+            sites.append(j)
+            covered += float(gains[j])
+            uncovered[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]] = False
+        after = csc.T @ (w * uncovered)
+        after[sites] = 0.0
+        top = np.sort(after)[::-1][:k]
+        bound = covered + float(np.clip(top, 0.0, None).sum())
+        gap = 1.0 - covered / bound if bound > 0 else 0.0
         rows.append(
             {
                 "k": k,
                 "covered": covered,
-                "share": covered / total if total else float("nan"),
-                "status": status,
+                "status": "optimal" if gap <= 1e-12 else "heuristic",
                 "gap": gap,
-                "sites": sites.tolist(),
+                "sites": list(sites),
             }
         )
-        prev_sites, prev_cov = sites, covered
-    points = pd.DataFrame(rows, columns=["k", "covered", "share", "status", "gap", "sites"])
-    knee = _knee(points["k"].to_numpy(dtype=float), points["covered"].to_numpy(dtype=float))
-    return SiteCurve(points=points, total=total, chosen=chosen, knee=knee)
+    return rows
 
 
 def _covered(csr: sp.csr_array, w: NDArray[np.float64], sites: NDArray[np.int64]) -> float:
@@ -166,7 +200,7 @@ def tier_curve(tier_plan: Any, k_max: int | None = None) -> SiteCurve | None:
     if tier_plan.cover is None or tier_plan.weights is None:
         return None
     chosen = len(tier_plan.result.selected)
-    k = k_max if k_max is not None else max(5, 2 * chosen)
+    k = k_max if k_max is not None else min(max(5, 2 * chosen), chosen + settings.CURVE_EXTRA_K)
     return site_curve(
         tier_plan.cover, tier_plan.weights, k, options=tier_plan.options, chosen=chosen
     )
