@@ -119,3 +119,11 @@ def test_open_earlier_and_moment_parsing() -> None:
     assert parse_moment("工作日 05:00").on(TUESDAY) == dt.datetime(2024, 3, 11, 5, 0)
     with pytest.raises(InvalidValueError, match="is not a moment"):
         parse_moment("dawn")
+
+
+def test_markets_without_hours_objects_count_as_open() -> None:
+    # planned sites read back from a GeoPackage join the markets with NaN hours
+    cells, g = _cells(), {"walk": _line()}
+    mk = _market(0.0, None).assign(opening_hours=[float("nan")])
+    at5 = coverage_at(cells, mk, g, parse_moment("Mo 05:00").on(TUESDAY), feed=None, rules=RULE)
+    assert at5.summary().set_index("tier").at["station", "covered"] == 300.0
