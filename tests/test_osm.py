@@ -844,11 +844,13 @@ def test_weihai_road_graph(shared_data: Path) -> None:
 # --- download --------------------------------------------------------------------------------
 
 
-def test_download_without_osmnx_names_the_extra(
+def test_download_without_osmnx_names_the_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "osmnx", None)  # import osmnx now raises ImportError
-    with pytest.raises(DependencyError, match=r"osmnx.*pip install planner\[download\]"):
+    # osmnx is a dependency of planner; a broken install says which package to add (not an
+    # extra of a PyPI name that belongs to someone else)
+    with pytest.raises(DependencyError, match=r"osmnx.*pip install osmnx"):
         read_osm_download("环翠区, 威海市", cache_dir=tmp_path)
     with pytest.raises(ImportError):
         read_osm_download("环翠区, 威海市", cache_dir=tmp_path)
