@@ -149,7 +149,7 @@ def test_popups_are_chinese(saved: tuple[Path, str]) -> None:
     english = re.compile(r"\b(tier|id|anchor|newly|covered|modes|reason|nearest|workers)\b", re.I)
     for p in popups:
         assert not english.search(p), p
-    assert any("理由：可新增覆盖约" in p for p in popups)
+    assert any("理由：该" in p and "设置后可新增覆盖灵活就业人员约" in p for p in popups)
 
 
 def test_title_collapsed_layers_and_metric_scale(run: StudyRun, saved: tuple[Path, str]) -> None:

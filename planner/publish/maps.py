@@ -13,7 +13,7 @@ with Chinese labels and these layers (each switchable in the layer control):
 - 覆盖缺口 per tier — :func:`planner.analysis.coverage.coverage_gaps` with their demand;
 - 现有零工市场 — existing markets, a circle coloured by tier, with a popup;
 - 拟建 … per tier — the proposed sites with a distinct symbol per tier and a popup giving
-  the reasons;
+  the reasons (:func:`planner.analysis.reasons.site_reason`);
 - without basemap tiles, 主要道路 and 乡镇名称 drawn from the inputs
   (:mod:`planner.publish._map_context`), so the map can be read offline.
 
@@ -47,7 +47,9 @@ import pandas as pd
 import shapely
 
 from planner import settings
-from planner.analysis.coverage import coverage_gaps
+from planner.analysis.coverage import TierRule, coverage_gaps
+from planner.analysis.reasons import ANCHOR_ZH, MODE_ZH, site_reason
+from planner.analysis.reasons import label as term
 from planner.errors import DependencyError, InvalidValueError
 from planner.io.coords import convert
 from planner.network.graph import TravelGraph
@@ -81,35 +83,10 @@ PathArg = str | PathLike[str]
 TIER_LABELS: Mapping[str, str] = settings.TIER_LABELS_ZH
 
 #: Chinese names of the travel modes (and of the rural straight-line rule).
-MODE_LABELS: Mapping[str, str] = {
-    "walk": "步行",
-    "ebike": "电动自行车",
-    "bus": "公交",
-    "drive": "驾车",
-    "bicycle": "自行车",
-    "rural_radius": "农村5公里直线范围",
-}
+MODE_LABELS: Mapping[str, str] = MODE_ZH
 
 #: Chinese names of the anchor kinds of candidate sites.
-ANCHOR_LABELS: Mapping[str, str] = {
-    "bus_station": "公交站点",
-    "transit_hub": "公交枢纽",
-    "industrial_park": "产业园区",
-    "building_materials": "建材市场",
-    "building_materials_market": "建材市场",
-    "mall": "大型商场",
-    "community_centre": "社区服务中心",
-    "party_service_centre": "党群服务中心",
-    "village_committee": "村委会",
-    "street_point": "街道位置",
-    "existing_market": "现有市场",
-    "marketplace": "集贸市场",
-    "user": "指定位置",
-    "employment_centre": "就业服务中心",
-    "town_centre": "乡镇驻地",
-    "unit_centre": "行政区中心",
-    "demand_cluster": "需求集中区",
-}
+ANCHOR_LABELS: Mapping[str, str] = ANCHOR_ZH
 
 #: Colour of each tier (existing markets and proposed sites alike).
 TIER_COLOURS: Mapping[str, str] = {
@@ -372,7 +349,12 @@ def _market_popup(row: pd.Series) -> str:
     return "<br>".join(lines)
 
 
-def _site_popup(row: pd.Series, groups: Sequence[str], market_names: Mapping[str, str]) -> str:
+def _site_popup(
+    row: pd.Series,
+    groups: Sequence[str],
+    market_names: Mapping[str, str],
+    rule: TierRule | None = None,
+) -> str:
     tier = str(row["tier"])
     kind = str(row.get("anchor_kind", "") or "")
     anchor = escape(row.get("anchor_name"))
@@ -391,19 +373,15 @@ def _site_popup(row: pd.Series, groups: Sequence[str], market_names: Mapping[str
     for g in groups:
         col = f"new_{g}"
         if col in row.index:
-            lines.append(f"其中 {escape(g)}：{_fmt(row[col])} 人")
+            lines.append(f"其中{escape(term('group', g))}：{_fmt(row[col])} 人")
     if modes:
         lines.append(f"到达方式：{modes}")
     if near:
         minutes = _fmt(row.get("nearest_market_min"), 1)
         lines.append(f"最近现有市场：{escape(near)}（{minutes} 分钟）")
-    # The reason in Chinese, from the same fields as the plan's (bilingual) reason line.
-    reason = f"可新增覆盖约 {new} 名灵活就业人员" + (f"（{modes}可达）" if modes else "")
-    reason += (
-        f"；最近的现有市场{escape(near)}约 {_fmt(row.get('nearest_market_min'), 0)} 分钟"
-        if near
-        else "；一小时内没有现有市场"
-    )
+    # The reason in Chinese, composed from the site's fields as the plan and the proposal
+    # compose it.
+    reason = escape(site_reason(row, rule=rule, market_names=market_names, groups=groups))
     lines.append(f"理由：{reason}")
     return "<br>".join(lines)
 
@@ -665,7 +643,7 @@ def planner_map(
                 class_name="planner-site",
             )
             marker = folium.Marker(_latlon(spts.iloc[int(i)]), icon=icon)
-            _popup(marker, _site_popup(row, groups, names))
+            _popup(marker, _site_popup(row, groups, names, run.plan.before.rules.get(tier)))
             _tooltip(marker, f"拟建{TIER_LABELS[tier]} {escape(row['site_id'])}")
             marker.add_to(fg)
         fg.add_to(m)
