@@ -7,6 +7,7 @@ reader sees them, and, for each existing market the run flags at dawn
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,8 +33,15 @@ def hours_text(hours: OpeningHours, language: str = "zh") -> str:
     return str(hours) if language == "zh" else hours.to_osm()
 
 
+@functools.cache
 def proposed_hours(tier: str, language: str = "zh") -> str:
-    """The opening hours the plan proposes for a new site of ``tier`` (``""`` if none)."""
+    """The opening hours the plan proposes for a new site of ``tier`` (``""`` if none).
+
+    Examples
+    --------
+    >>> proposed_hours("station"), proposed_hours("station", "en")
+    ('每天 05:00-11:00', 'Mo-Su 05:00-11:00')
+    """
     text = settings.PROPOSED_HOURS.get(tier)
     return hours_text(parse_hours(text), language) if text else ""
 

@@ -2,8 +2,10 @@
 
 Each site's section gives its name (:mod:`planner.publish.naming`) and how it was named,
 tier, anchor, area, coordinates in GCJ-02 (AMap, Tencent) and WGS-84 (GPS, Tianditu), the
-people it newly covers (by priority group), the modes that reach it, the nearest existing
-market, the upgrade option when there is one, its reasons in words and its map. Section
+people it newly covers (by priority group), the modes that reach it, its proposed opening
+hours and expected daily attendance, the nearest existing market, the upgrade option when
+there is one, its reasons in words (:func:`planner.analysis.reasons.site_reason`, as the
+plan and the planner map give them) and its map. Section
 四 compares the plan with upgrading a nearby existing market instead
 (:mod:`planner.analysis.upgrade`).
 """
@@ -17,6 +19,7 @@ import geopandas as gpd
 from planner import settings
 from planner.analysis.reasons import site_reason
 from planner.publish.naming import LANDMARK_MAX_M, ROAD_MAX_M, NamingLayers, SiteName, name_sites
+from planner.publish.proposal_answers import site_facts
 from planner.publish.proposal_blocks import (
     Block,
     Bullets,
@@ -138,6 +141,7 @@ def site_sections(c: Ctx) -> list[Block]:
                     (c.t("f_group", g=c.lab("group", g)), c.t("persons", n=num(row[f"new_{g}"])))
                 )
         facts.append((c.t("f_modes"), modes_text))
+        facts += site_facts(c, sid, tier)
         if near:
             facts.append(
                 (

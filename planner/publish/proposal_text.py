@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 
 from planner.analysis.reasons import LABELS
+from planner.publish.proposal_text_answers import ANSWER_TEXT
 
 __all__ = ["LANGUAGES", "TEXT", "english_words", "label"]
 
@@ -68,8 +69,7 @@ def label(kind: str, key: str, language: str = "zh") -> str:
     return _LABELS[language][kind].get(key, key)
 
 
-#: The proposal's sentences and labels by key, per language (``str.format`` fields).
-TEXT: Mapping[str, Mapping[str, str]] = {
+_BASE: Mapping[str, Mapping[str, str]] = {
     "zh": {
         "title": "关于{area}零工市场布局选址的建议",
         "meta_unit": "发文单位：{v}",
@@ -89,7 +89,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "s2_3": "（三）按重点群体",
         "s3": "三、拟建站点",
         "s4": "四、升级现有市场的备选方案",
-        "s5": "五、测算方法、假设与数据",
+        "s5": "{n}、测算方法、假设与数据",
         "s5_1": "（一）覆盖标准",
         "s5_2": "（二）测算参数",
         "s5_3": "（三）选址模型",
@@ -251,13 +251,13 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "s2_3": "2.3 By priority group",
         "s3": "3. Proposed sites",
         "s4": "4. Upgrading an existing market instead",
-        "s5": "5. Method, assumptions and data",
-        "s5_1": "5.1 Coverage rules",
-        "s5_2": "5.2 Parameters",
-        "s5_3": "5.3 Siting models",
-        "s5_4": "5.4 Data sources",
-        "s5_5": "5.5 Data limits and notes",
-        "s5_6": "5.6 Untranslated notes",
+        "s5": "{n}. Method, assumptions and data",
+        "s5_1": "{n}.1 Coverage rules",
+        "s5_2": "{n}.2 Parameters",
+        "s5_3": "{n}.3 Siting models",
+        "s5_4": "{n}.4 Data sources",
+        "s5_5": "{n}.5 Data limits and notes",
+        "s5_6": "{n}.6 Untranslated notes",
         "annex": "Annex 1. Proposed sites",
         "basic": "The study area {area} covers about {km2} km² with about {pop} residents ({spread})."
         " At a flexible-work participation rate of {rate} that is about {demand} flexible workers."
@@ -404,6 +404,11 @@ TEXT: Mapping[str, Mapping[str, str]] = {
     },
 }
 
+#: The proposal's sentences and labels by key, per language (``str.format`` fields).
+TEXT: Mapping[str, Mapping[str, str]] = {
+    lang: {**_BASE[lang], **ANSWER_TEXT[lang]} for lang in LANGUAGES
+}
+
 # --- the checker ----------------------------------------------------------------------
 
 _ALLOWED_TOKENS = re.compile(
@@ -429,6 +434,9 @@ ALLOWED_WORDS = frozenset(
         "min",
         "s",
         "GTFS",
+        "QGIS",
+        "ArcGIS",
+        "gpkg",
         "OSM",
         "OpenStreetMap",
         "WorldPop",
