@@ -53,7 +53,8 @@ def open_at(markets: gpd.GeoDataFrame, when: dt.datetime) -> tuple[gpd.GeoDataFr
     """Markets open at ``when`` (hours unread count as open) and how many had no hours."""
     if "opening_hours" not in markets or len(markets) == 0:
         return markets, len(markets)
-    hours = markets["opening_hours"].tolist()
+    # anything but parsed hours (None, or NaN where planned sites were added) is unread
+    hours = [h if isinstance(h, OpeningHours) else None for h in markets["opening_hours"]]
     keep = np.array([h is None or h.is_open(when) for h in hours], dtype=bool)
     unknown = sum(h is None for h in hours)
     return markets[keep], unknown
@@ -176,7 +177,7 @@ def dawn_flags(
     for _, mk in markets.iterrows():
         hours = mk.get("opening_hours")
         tier = mk.get("tier")
-        if hours is None or tier not in rules:
+        if not isinstance(hours, OpeningHours) or tier not in rules:
             continue
         missed = [m for m in dawn if not hours.is_open(m.on(service_date))]
         if not missed:

@@ -83,7 +83,7 @@ def dawn_flags_of(run: StudyRun) -> dict[str, DawnFlag]:
     for r in run.dawn.to_dict("records"):
         mid = str(r["market_id"])
         h = hours.get(mid)
-        closed = [m for m in dawn if h is not None and not h.is_open(m.on(run.date))]
+        closed = [m for m in dawn if isinstance(h, OpeningHours) and not h.is_open(m.on(run.date))]
         moment = r.get("moment")
         out[mid] = DawnFlag(
             market_id=mid,

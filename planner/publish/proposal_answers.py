@@ -27,7 +27,7 @@ import numpy as np
 
 from planner import settings
 from planner.analysis.moments import open_at
-from planner.io.hours import parse_hours
+from planner.io.hours import OpeningHours, parse_hours
 from planner.publish._answers import dawn_flags_of, hours_text, in_dawn, proposed_hours
 from planner.publish.proposal_blocks import (
     Block,
@@ -200,6 +200,7 @@ def hours_capacity_section(c: Ctx, n: int) -> list[Block]:
         rows = []
         for f in flags.values():
             oh = hours_of.get(f.market_id)
+            oh = oh if isinstance(oh, OpeningHours) else None
             rows.append(
                 [
                     _named(c, f.name, f.market_id),
