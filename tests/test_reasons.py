@@ -87,6 +87,8 @@ def test_brief_line_and_english() -> None:
         "最近现有市场“SF-LG-002”约48分钟"
     )
     assert "\n" not in brief
+    rural = site_reason(_site(modes="walk/rural_radius"), rule=STATION, brief=True)
+    assert "（步行15分钟内可达，农村5公里内）" in rural
     en = site_reason(_site(), rule=STATION, language="en")
     assert en == (
         "This neighbourhood station lies at the bus station “东岭镇东”. It newly covers about 4,889"

@@ -140,6 +140,8 @@ REASON_TEXT: Mapping[str, Mapping[str, str]] = {
         "brief_anchor": "依托{kind}“{anchor}”",
         "brief_kind": "选址于{kind}",
         "brief_modes": "{modes}{threshold}分钟内可达",
+        "brief_rural": "农村{km}公里内",
+        "brief_sep": "，",
         "brief_nearest": "最近现有市场“{name}”约{t}分钟",
         "brief_nearest_none": "一小时内无现有市场",
         "sep": "、",
@@ -169,6 +171,8 @@ REASON_TEXT: Mapping[str, Mapping[str, str]] = {
         "brief_anchor": "at the {kind} “{anchor}”",
         "brief_kind": "at a {kind}",
         "brief_modes": "{modes} within {threshold} min",
+        "brief_rural": "rural within {km} km",
+        "brief_sep": "; ",
         "brief_nearest": "nearest existing market “{name}” {t} min",
         "brief_nearest_none": "no existing market within an hour",
         "sep": ", ",
@@ -270,11 +274,16 @@ def site_reason(
             if anchor
             else t["brief_kind"].format(kind=kind_l or t["na"])
         )
+        timed_text = t["sep"].join(lab("mode", m) for m in timed)
         how = (
-            t["brief_modes"].format(modes=modes_text, threshold=threshold)
-            if threshold is not None
-            else modes_text
+            t["brief_modes"].format(modes=timed_text, threshold=threshold)
+            if threshold is not None and timed
+            else timed_text
         )
+        if "rural_radius" in modes and rule is not None and rule.rural_radius_m:
+            rural = t["brief_rural"].format(km=f"{rule.rural_radius_m / 1000:g}")
+            how = f"{how}{t['brief_sep']}{rural}" if how else rural
+        how = how or t["na"]
         nearest = (
             t["brief_nearest"].format(name=near_name, t=_num(site.get("nearest_market_min")))
             if near
