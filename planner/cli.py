@@ -306,8 +306,22 @@ def _print_run(run: StudyRun) -> None:
     if run.dawn is not None and len(run.dawn):
         typer.echo(f"  {len(run.dawn)} existing market(s) closed at dawn (see summary.json)")
     if len(run.plan.sites):
-        for reason in run.plan.sites["reason"].head(12):
-            typer.echo(f"  - {reason}")
+        from planner.analysis.reasons import site_reason
+
+        mk = run.markets
+        names = (
+            dict(zip(mk["market_id"].astype(str), mk["name"].astype(str), strict=True))
+            if len(mk) and "name" in mk
+            else {}
+        )
+        for site in run.plan.sites.head(12).to_dict("records"):
+            line = site_reason(
+                site,
+                rule=run.plan.before.rules.get(str(site["tier"])),
+                market_names=names,
+                brief=True,
+            )
+            typer.echo(f"  - {site['site_id']} {line}")
         if len(run.plan.sites) > 12:
             typer.echo(f"  … and {len(run.plan.sites) - 12} more sites")
 

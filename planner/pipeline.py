@@ -620,8 +620,8 @@ def publish_run(
     label ``"GeoPackage (QGIS)"``, :mod:`planner.publish.gpkg`) and the siting proposal.
     ``extra_inputs`` are files the run read besides the study's (``--sites``), never
     written over. With ``scenarios`` (from :func:`run_scenarios`), also the comparison
-    (:mod:`planner.publish.scenarios`) and ``summary.json``'s ``scenarios``. Returns
-    what was written, by label.
+    (:mod:`planner.publish.scenarios`), ``summary.json``'s ``scenarios`` and a section of
+    the proposal. Returns what was written, by label.
     """
     from planner.io.runfile import gpkg_filename
     from planner.publish import maps, proposals
@@ -671,7 +671,7 @@ def publish_run(
     written["GeoPackage (QGIS)"] = write_run_gpkg(
         run, out / gpkg_filename(study.name), crs=gpkg_crs, inputs=inputs
     )
-    for p in proposals.write_proposal(run, out / "proposal"):
+    for p in proposals.write_proposal(run, out / "proposal", scenarios=scenarios):
         written[f"proposal ({p.suffix[1:]})"] = p
     return written
 

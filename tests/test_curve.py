@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from planner.analysis.curve import site_curve
+from planner.analysis.curve import site_curve, tier_curve
 
 
 def _brute_mclp(cover: np.ndarray, w: np.ndarray, k: int) -> float:
@@ -77,3 +78,19 @@ def test_greedy_sequence_by_hand(monkeypatch: pytest.MonkeyPatch) -> None:
     # k=1: over {0} the best gain is 5 (column 2): bound 11, gap 1 - 6/11
     assert c.points["gap"].iloc[0] == pytest.approx(1 - 6 / 11)
     assert c.points["gap"].iloc[1] == 0.0 and c.points["status"].iloc[1] == "optimal"
+
+
+def test_tier_curve_marks_the_sites_the_plan_proposes() -> None:
+    # the model chose three sites, one was pruned as too small: the plan proposes two, and
+    # the curve marks two
+    cover = sp.csr_array(np.eye(4, dtype=bool))
+    tp = SimpleNamespace(
+        cover=cover,
+        weights=np.array([4.0, 3.0, 2.0, 1.0]),
+        options={},
+        result=SimpleNamespace(selected=[0, 1, 3]),
+        chosen=np.array([0, 1]),
+    )
+    c = tier_curve(tp)
+    assert c is not None and c.chosen == 2
+    assert c.points["covered"].tolist()[:4] == [4.0, 7.0, 9.0, 10.0]

@@ -149,7 +149,7 @@ def test_popups_are_chinese(saved: tuple[Path, str]) -> None:
     english = re.compile(r"\b(tier|id|anchor|newly|covered|modes|reason|nearest|workers)\b", re.I)
     for p in popups:
         assert not english.search(p), p
-    assert any("理由：可新增覆盖约" in p for p in popups)
+    assert any("理由：该" in p and "设置后可新增覆盖灵活就业人员约" in p for p in popups)
 
 
 def test_title_collapsed_layers_and_metric_scale(run: StudyRun, saved: tuple[Path, str]) -> None:
@@ -364,3 +364,93 @@ def test_planner_map_renders_offline_on_a_desk_and_a_phone(
         offline_only(browser)
         assert browser.console_errors == []
         browser.screenshot(ARTIFACTS / shot)
+
+
+# ---- coverage at each moment, proposed hours, dawn flags, reasons (issue #11) -------------
+
+
+def _overlays(page: str) -> dict[str, str]:
+    """Layer name → the variable of its layer, from the layer control."""
+    block = re.search(r"overlays :\s*\{(.*?)\}", page, re.S)
+    assert block is not None
+    return dict(re.findall(r'"([^"]+)" : (\w+),', block.group(1)))
+
+
+def _geojson(page: str, var: str) -> dict:
+    m = re.search(rf"{var}_add\(", page)
+    assert m is not None
+    value, _ = json.JSONDecoder().raw_decode(page, m.end())
+    return value
+
+
+def test_one_layer_per_moment_next_to_any_time(run: StudyRun, saved: tuple[Path, str]) -> None:
+    page = _plain(saved[1])
+    overlays = _overlays(page)
+    moment_layers = [n for n in overlays if n.startswith("时段覆盖：")]
+    want = ["任意时段", *(mc.moment.label_zh for mc in run.moments)]
+    assert moment_layers == [f"时段覆盖：{w}（现状／规划后）" for w in want]
+    assert len(run.moments) == 4
+    # hidden at first: the layer control lists them, the map does not add them
+    for name in moment_layers:
+        assert f"{overlays[name]}.addTo(map_" not in page
+    tiers = list(run.plan.before.rules)
+    cells = run.cells.to_crs(4326)
+    side = float(np.sqrt(np.median(run.cells["cell_area_m2"])))
+    for mc in run.moments:
+        data = _geojson(page, overlays[f"时段覆盖：{mc.moment.label_zh}（现状／规划后）"])
+        shares = mc.shares()
+        for tier in tiers:
+            b, a = shares[tier]
+            tip = f"{mc.moment.label_zh} {settings.TIER_LABELS_ZH[tier]}：现状覆盖 {b:.1%}，规划后 {a:.1%}"
+            mine = [f for f in data["features"] if f["properties"]["tip"].startswith(tip)]
+            covered = mc.before.cells[f"{tier}_covered"].to_numpy(dtype=bool)
+            now = [f for f in mine if f["properties"]["k"] == "now"]
+            assert len(now) == int(covered.any())
+            if not covered.any():
+                continue
+            # the area drawn is the covered cells' squares (simplified by half a cell):
+            # its area in metres is the covered cells' count × a cell, within a few percent
+            poly = gpd.GeoSeries([shapely.geometry.shape(now[0]["geometry"])], crs=4326).to_crs(
+                run.cells.crs
+            )
+            assert poly.area.iloc[0] == pytest.approx(covered.sum() * side**2, rel=0.05)
+            inside = cells.geometry[covered].within(
+                gpd.GeoSeries([shapely.geometry.shape(now[0]["geometry"])], crs=4326).iloc[0]
+            )
+            assert inside.mean() > 0.97
+
+
+def test_moment_area_is_the_union_of_the_covered_cells(run: StudyRun) -> None:
+    from planner.publish._map_moments import covered_area
+
+    mc = run.moments[0]  # Mo 05:00: some markets closed
+    side = float(np.sqrt(np.median(run.cells["cell_area_m2"])))
+    for tier in run.plan.before.rules:
+        covered = mc.before.cells[f"{tier}_covered"].to_numpy(dtype=bool)
+        area = covered_area(mc.before, tier)
+        assert area.area == pytest.approx(covered.sum() * side**2, rel=1e-9)
+        c = run.cells.geometry
+        assert shapely.contains_xy(area, c.x[covered], c.y[covered]).all()
+        assert not shapely.contains_xy(area, c.x[~covered], c.y[~covered]).any()
+
+
+def test_popups_give_hours_dawn_flags_and_the_plans_reasons(
+    run: StudyRun, saved: tuple[Path, str]
+) -> None:
+    popups = _bound(saved[1], "bindPopup")
+    for _, site in run.plan.sites.iterrows():
+        (mine,) = [p for p in popups if site["site_id"] in p]
+        assert f"建议开放时间：{settings.PROPOSED_HOURS[site['tier']]}" in mine
+        # one composer: the popup's reason is the plan's own
+        assert f"理由：{escape(site['reason'])}" in mine
+    flagged = set(run.dawn["market_id"])
+    assert flagged
+    for r in run.markets.itertuples():
+        (mine,) = [p for p in popups if f"编号：{r.market_id}" in p]
+        assert ("未开放" in mine) == (r.market_id in flagged)
+    for r in run.dawn.itertuples():
+        (mine,) = [p for p in popups if f"编号：{r.market_id}" in p]
+        if isinstance(r.moment, str):
+            assert f"可新增覆盖约 {r.new_workers:,.0f} 人" in mine
+        else:
+            assert "提前2小时开放仍赶不上" in mine

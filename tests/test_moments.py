@@ -70,6 +70,14 @@ def test_hours_unread_count_as_open_and_are_counted() -> None:
     at5 = coverage_at(cells, mk, g, parse_moment("Mo 05:00").on(TUESDAY), feed=None, rules=RULE)
     assert at5.summary().set_index("tier").at["station", "covered"] == 300.0
     assert "1 without readable hours counted open" in at5.notes[0]
+    # planned sites added to the markets (--sites) carry no hours at all: NaN, not None
+    mk2 = mk.assign(opening_hours=[float("nan")])
+    at5 = coverage_at(cells, mk2, g, parse_moment("Mo 05:00").on(TUESDAY), feed=None, rules=RULE)
+    assert at5.summary().set_index("tier").at["station", "covered"] == 300.0
+    flags = dawn_flags(
+        cells, mk2, g, {parse_moment("Mo 05:00"): at5}, TUESDAY, feed=None, rules=RULE
+    )
+    assert len(flags) == 0
 
 
 @settings(max_examples=30, deadline=None, derandomize=True)

@@ -22,6 +22,7 @@ from planner.inputs import load_inputs
 from planner.network.access import straight_line_graph
 from planner.network.graph import TravelGraph
 from planner.pipeline import build_networks, check_output_dir, network_reach, resolve_rules
+from planner.publish.proposal_text import english_words
 from planner.study import load_study
 
 runner = CliRunner()
@@ -217,6 +218,10 @@ def test_run_writes_the_summary(tmp_path: Path) -> None:
     )
     for site in s["sites"]:
         assert poly.buffer(1e-6).contains(shapely.Point(site["lon"], site["lat"]))
+        # why, in Chinese (planner.analysis.reasons); the command line prints one short line
+        assert "设置后可新增覆盖" in site["reason"] and english_words(site["reason"]) == []
+        assert f"  - {site['id']} " in r.output
+    assert "新增覆盖约" in r.output and "newly covers" not in r.output
     # the same inputs give the same bytes
     first = (tmp_path / "out" / "summary.json").read_bytes()
     assert runner.invoke(app, ["run", str(study), "--no-progress"]).exit_code == 0

@@ -81,7 +81,17 @@ def test_fewest_stations_equal_brute_force() -> None:
     assert s["share_before"] == pytest.approx(60 / 340)
     assert s["share_after"] == pytest.approx(1.0)
     assert s["new_sites"] == 2
-    assert all("newly covers" in r for r in plan.sites["reason"])
+    # the reasons, in Chinese sentences: where, what each site newly covers, how, nearest
+    for r in plan.sites.itertuples():
+        assert r.reason.startswith(f"该零工服务站点依托街道位置“n{r.site_id[1:]}”设置。")
+        assert f"设置后可新增覆盖灵活就业人员约{r.new_demand:,.0f}人。" in r.reason
+        assert "新增覆盖人员可通过步行在10分钟内到达。" in r.reason
+        tail = (
+            f"最近的现有零工市场为“M0”，约{r.nearest_market_min:.1f}分钟。"
+            if r.nearest_market
+            else "一小时内无现有零工市场。"
+        )
+        assert r.reason.endswith(tail)
     # nearest existing market by walking, within an hour: node k is k × 10 minutes from M0
     for site, market, minutes in zip(
         plan.sites["site_id"],

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import docx
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -19,11 +20,13 @@ from planner.demo import write_demo_inputs
 from planner.errors import InputFileError, InvalidValueError
 from planner.inputs import load_inputs
 from planner.io.coords import wgs84_to_gcj02
+from planner.io.hours.moment import parse_moment
 from planner.io.vector import read_boundaries
-from planner.pipeline import run_study
+from planner.pipeline import run_scenarios
 from planner.publish.notes_zh import translate_note
 from planner.publish.proposal_text import english_words
 from planner.publish.proposals import md_escape, site_svg, write_proposal
+from planner.publish.scenarios import scenario_table
 from planner.run import StudyRun
 from planner.study import OutputSpec, load_study
 
@@ -32,9 +35,21 @@ TIER_ZH = settings.TIER_LABELS_ZH
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[StudyRun, Path]:
+def scen(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, StudyRun], Path]:
+    """The small demo with a station capacity, run with one scenario (longer walks)."""
     files = write_demo_inputs(tmp_path_factory.mktemp("demo"), scale=0.3)
-    return run_study(load_inputs(load_study(files.study))), files.townships
+    with open(files.study, "a", encoding="utf-8") as f:
+        f.write(
+            "\n[tiers.station]\ncapacity = 100\n"
+            "\n[scenarios.walk20]\ntiers.station.threshold_min = 20\n"
+        )
+    runs, _ = run_scenarios(load_inputs(load_study(files.study)))
+    return runs, files.townships
+
+
+@pytest.fixture(scope="module")
+def demo(scen: tuple[dict[str, StudyRun], Path]) -> tuple[StudyRun, Path]:
+    return scen[0]["base"], scen[1]
 
 
 @pytest.fixture(scope="module")
@@ -160,12 +175,14 @@ def test_docx_reads_back_with_title_sites_and_assumptions(demo, written) -> None
     titles = [p.text for p in paras if p.style.name == "Title"]
     assert titles == ["关于示范县（合成示例数据）零工市场布局选址的建议"]
     h1 = [p.text for p in paras if p.style.name == "Heading 1"]
-    assert h1[:5] == [
+    assert h1[:7] == [
         "一、基本情况与主要结论",
         "二、覆盖情况",
         "三、拟建站点",
         "四、升级现有市场的备选方案",
-        "五、测算方法、假设与数据",
+        "五、开放时间与容纳能力",
+        "六、新增站点数量与覆盖效果",
+        "七、测算方法、假设与数据",  # no scenarios given: no 方案比较
     ]
     assert h1[-1].startswith("附表1")
     # one section (a Heading 2 titled "<n>. <name>（拟建<tier>）") per proposed site
@@ -186,8 +203,8 @@ def test_docx_reads_back_with_title_sites_and_assumptions(demo, written) -> None
     # the tier table in Word holds the plan's numbers too
     summary = next(t for t in d.tables if t.rows[0].cells[2].text == "需求（人）")
     _check_summary([[c.text for c in r.cells] for r in summary.rows[1:]], run)
-    # one picture per site plus the overview
-    assert len(d.inline_shapes) == len(run.plan.sites) + 1
+    # one picture per site plus the overview and one curve per tier
+    assert len(d.inline_shapes) == len(run.plan.sites) + 1 + len(run.curves)
 
 
 def test_every_site_has_a_section_and_a_map(demo, written) -> None:
@@ -197,7 +214,7 @@ def test_every_site_has_a_section_and_a_map(demo, written) -> None:
     n = len(run.plan.sites)
     assert n > 0
     assert page.count('<section class="site"') == n
-    assert page.count("<svg ") == n + 1  # and the overview
+    assert page.count("<svg ") == n + 1 + len(run.curves)  # and the overview, the curves
     files = written[1].parent / f"{written[1].stem}_files"
     assert (files / "overview.svg").is_file()
     for sid in run.plan.sites["site_id"]:
@@ -317,7 +334,10 @@ def test_chinese_proposal_holds_no_english(demo, written) -> None:
 
 def test_english_checker_finds_the_old_reasons(demo) -> None:
     run, _ = demo
-    old = run.plan.sites["reason"].iloc[0]  # the plan's own one-line reason, in English
+    # the plan's reasons are Chinese now (planner.analysis.reasons); the old English ones
+    # are what the checker is for
+    assert all(english_words(r) == [] for r in run.plan.sites["reason"])
+    old = "综合性零工市场 at bus_station 东岭镇东: newly covers 4,889 workers by bus/ebike"
     assert "newly covers" in " ".join(english_words(old))
     assert english_words("town_centre (town_centre)") == []  # ids pass, but …
     assert english_words("选址依托 town centre") == ["town centre"]
@@ -350,7 +370,17 @@ def test_english_proposal(demo, tmp_path: Path) -> None:
     h, _, d = write_proposal(run, tmp_path, language="en")
     text = _page_text(h)
     assert "Siting proposal for public gig-labour markets" in text
-    assert "3. Proposed sites" in text and "5.1 Coverage rules" in text
+    assert "3. Proposed sites" in text and "7.1 Coverage rules" in text
+    for head in (
+        "2.4 By moment",
+        "5. Opening hours and capacity",
+        "5.1 Existing markets closed",
+        "6. What each new site buys",
+        "7. Method, assumptions and data",
+    ):
+        assert head in text, head
+    assert "points marked heuristic come from the greedy sequence and carry a proven bound" in text
+    assert "Every layer is in 示范县（合成示例数据）.gpkg" in text
     assert "neighbourhood station" in text
     assert "二、覆盖情况" not in text
     heads = [p.text for p in docx.Document(str(d)).paragraphs if p.style.name == "Heading 1"]
@@ -499,3 +529,311 @@ def test_bad_inputs(demo, tmp_path: Path) -> None:
         write_proposal(run, tmp_path, language="fr")
     with pytest.raises(InvalidValueError, match="no proposed site 'nope'"):
         site_svg(run, "nope")
+
+
+# ---- the answers to the bureau's questions (issue #11) -----------------------------------
+
+STATUS_ZH = {"optimal": "最优", "heuristic": "启发式", "time_limit": "达到时间上限"}
+
+
+def _md_tables(path: Path) -> list[list[list[str]]]:
+    """Every Markdown table of a file: rows of cells (the separator row left out)."""
+    tables: list[list[list[str]]] = []
+    current: list[list[str]] = []
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if line.startswith("|"):
+            cells = [c.strip().replace("\\", "") for c in re.split(r"(?<!\\)\|", line)[1:-1]]
+            if not all(re.fullmatch(r"-+", c) for c in cells):
+                current.append([html.unescape(c) for c in cells])
+        elif current:
+            tables.append(current)
+            current = []
+    return tables
+
+
+def _docx_tables(path: Path) -> list[list[list[str]]]:
+    return [[[c.text for c in r.cells] for r in t.rows] for t in docx.Document(str(path)).tables]
+
+
+def _with_header(tables: list[list[list[str]]], *first: str) -> list[list[list[str]]]:
+    return [t for t in tables if t and t[0][: len(first)] == list(first)]
+
+
+def _pct(v: float) -> str:
+    return f"{100 * v:.1f}%"
+
+
+def _expected_moments(run: StudyRun) -> list[list[str]]:
+    """The moments table by hand: any time from the plan's coverage, then each moment's
+    shares, the markets open counted from their hours."""
+    tiers = list(run.plan.before.rules)
+    tb = run.plan.before.summary().set_index("tier")["share"]
+    ta = run.plan.after.summary().set_index("tier")["share"]
+    n = len(run.markets)
+    rows = [["任意时段", f"{n}/{n}处"] + [_pct(v) for t in tiers for v in (tb[t], ta[t])]]
+    for mc in run.moments:
+        hours = run.markets["opening_hours"].tolist()
+        n_open = sum(h is None or h.is_open(mc.when) for h in hours)
+        shares = mc.shares()
+        rows.append(
+            [mc.moment.label_zh, f"{n_open}/{n}处"] + [_pct(v) for t in tiers for v in shares[t]]
+        )
+    return rows
+
+
+def test_moments_table_equals_the_run_in_html_md_and_word(demo, written) -> None:
+    run, _ = demo
+    assert len(run.moments) == 4
+    want = _expected_moments(run)
+    p = _Tables()
+    p.feed(written[0].read_text(encoding="utf-8"))
+    assert p.tables["moments"][1:] == want
+    (md,) = _with_header(_md_tables(written[1]), "时段", "开放的现有市场")
+    assert md[1:] == want
+    (word,) = _with_header(_docx_tables(written[2]), "时段", "开放的现有市场")
+    assert word[1:] == want
+    # at dawn some market is closed, so some moment covers less than any time, never more
+    tb = run.plan.before.summary().set_index("tier")["share"]
+    lower = [b < tb[t] - 1e-12 for mc in run.moments for t, (b, _) in mc.shares().items()]
+    assert any(lower)
+    assert all(b <= tb[t] + 1e-12 for mc in run.moments for t, (b, _) in mc.shares().items())
+    text = _page_text(written[0])
+    hours = "；".join(f"{TIER_ZH[t]}{settings.PROPOSED_HOURS[t]}" for t in run.plan.before.rules)
+    assert f"拟建站点建议开放时间：{hours}。" in text
+
+
+def test_curve_tables_equal_the_curves(demo, written) -> None:
+    run, _ = demo
+    tiers = [t for t in run.plan.before.rules if t in run.curves]
+    assert tiers == ["comprehensive", "sector", "station"]
+    p = _Tables()
+    p.feed(written[0].read_text(encoding="utf-8"))
+    md = _with_header(_md_tables(written[1]), "新增站点数（处）")
+    word = _with_header(_docx_tables(written[2]), "新增站点数（处）")
+    assert len(md) == len(word) == len(tiers)
+    for i, tier in enumerate(tiers):
+        want = [
+            [str(int(r.k)), f"{r.covered:,.0f}", _pct(r.share), STATUS_ZH[r.status], _pct(r.gap)]
+            for r in run.curves[tier].points.itertuples()
+        ]
+        assert p.tables[f"curve-{tier}"][1:] == want
+        assert md[i][1:] == want and word[i][1:] == want
+        # the plan's chosen k is its number of sites of the tier (those pruned left out)
+        assert run.curves[tier].chosen == int((run.plan.sites["tier"] == tier).sum())
+    # the station curve is the greedy one with proven bounds: it says so
+    assert (run.curves["station"].points["status"] == "heuristic").any()
+    assert "标注“启发式”的点由贪心算法求得，附有可证明的上界" in _page_text(written[0])
+
+
+def _kneedle(k: np.ndarray, y: np.ndarray) -> int:
+    xn = (k - k[0]) / (k[-1] - k[0])
+    yn = (y - y[0]) / (y[-1] - y[0])
+    return int(k[int(np.argmax(yn - xn))])
+
+
+def test_curve_svg_marks_the_plan_and_the_knee_where_they_are(demo, written) -> None:
+    run, _ = demo
+    files = written[1].parent / f"{written[1].stem}_files"
+    for tier, curve in run.curves.items():
+        svg = (files / f"curve-{tier}.svg").read_text(encoding="utf-8")
+        pts = curve.points
+        k = pts["k"].to_numpy(dtype=float)
+        y = pts["covered"].to_numpy(dtype=float)
+        # the x axis from its own tick labels: two of them fix where every k lies
+        ticks = {
+            int(t): float(x)
+            for x, t in re.findall(r'<text x="([\d.]+)" y="[\d.]+" [^>]*middle">(\d+)</text>', svg)
+        }
+        lo, hi = min(ticks), max(ticks)
+        x_lo, x_hi = ticks[lo], ticks[hi]
+
+        def x_of(
+            kv: float, lo: int = lo, hi: int = hi, x_lo: float = x_lo, x_hi: float = x_hi
+        ) -> float:
+            return x_lo + (kv - lo) / (hi - lo) * (x_hi - x_lo)
+
+        chosen = int((run.plan.sites["tier"] == tier).sum())
+        m = re.search(
+            r'<path d="M([\d.]+) [\d.]+ L([\d.]+) [\d.]+"[^>]*><title>本方案 (\d+)处</title>', svg
+        )
+        assert m is not None and int(m.group(3)) == chosen
+        assert float(m.group(1)) == float(m.group(2)) == pytest.approx(x_of(chosen), abs=0.15)
+        # the knee, found by hand with the Kneedle rule, is ringed where its point is
+        knee = _kneedle(k, y)
+        ring = re.search(r'<path d="M([^"]+) Z"[^>]*><title>拐点 (\d+)处</title>', svg)
+        assert ring is not None and int(ring.group(2)) == knee == curve.knee
+        xy = np.array([float(v) for v in re.findall(r"[\d.]+", ring.group(1))]).reshape(-1, 2)
+        circles = {
+            int(kk): (float(cx), float(cy))
+            for cx, cy, kk in re.findall(
+                r'<circle cx="([\d.]+)" cy="([\d.]+)"[^>]*><title>(\d+)处：', svg
+            )
+        }
+        assert xy[:, 0].mean() == pytest.approx(x_of(knee), abs=0.15)
+        assert xy[:, 1].mean() == pytest.approx(circles[knee][1], abs=0.15)
+        # every point at its k, and its height a linear function of the covered workers
+        assert sorted(circles) == k.astype(int).tolist()
+        for kv in circles:
+            assert circles[kv][0] == pytest.approx(x_of(kv), abs=0.15)
+        cy = np.array([circles[int(kv)][1] for kv in k])
+        fit = np.polyfit(y, cy, 1)
+        assert fit[0] < 0 and np.abs(np.polyval(fit, y) - cy).max() < 0.1
+
+
+def test_dawn_flags_capacity_and_site_hours(demo, written) -> None:
+    run, _ = demo
+    p = _Tables()
+    p.feed(written[0].read_text(encoding="utf-8"))
+    hours = dict(zip(run.markets["market_id"], run.markets["opening_hours"], strict=True))
+    names = dict(zip(run.markets["market_id"], run.markets["name"], strict=True))
+    dawn = [m for m in run.moments if 4 * 60 <= m.moment.minute < 10 * 60]
+    assert len(run.dawn) > 0
+    want = []
+    for r in run.dawn.itertuples():
+        h = hours[r.market_id]
+        closed = [mc.moment.label_zh for mc in dawn if not h.is_open(mc.when)]
+        gain = parse_moment(r.moment).label_zh if isinstance(r.moment, str) else "—"
+        want.append(
+            [
+                f"{names[r.market_id]}（{r.market_id}）",
+                TIER_ZH[r.tier],
+                str(h),
+                "、".join(closed),
+                gain,
+                f"{r.new_workers:,.0f}" if isinstance(r.moment, str) else "—",
+            ]
+        )
+    assert p.tables["dawn"][1:] == want
+    (word,) = _with_header(_docx_tables(written[2]), "市场", "层级", "公布的开放时间")
+    assert word[1:] == want
+    # capacity of the existing markets: expected = catchment × the attendance share
+    share = settings.DAILY_ATTENDANCE_SHARE
+    cap_rows = p.tables["capacity"][1:]
+    assert len(cap_rows) == len(run.markets)
+    for row, r in zip(cap_rows, run.capacity.itertuples(), strict=True):
+        assert row[0] == f"{names[r.market_id]}（{r.market_id}）"
+        assert _n(row[2]) == round(r.catchment)
+        assert _n(row[3]) == round(r.catchment * share)
+        assert _n(row[4]) == r.capacity
+        assert row[5] == ("超员" if r.catchment * share > r.capacity else "未超员")
+    # new stations against the study's capacity (100): over-full ones by hand, in plan order
+    sites = run.plan.sites.reset_index(drop=True)
+    over = [
+        i for i, s in sites.iterrows() if s["tier"] == "station" and s["new_demand"] * share > 100
+    ]
+    assert over, "the fixture's capacity should leave some station over-full"
+    annex = p.tables["annex-sites"][1:]
+    assert p.tables["site-capacity"][1:] == [
+        [
+            f"{i + 1}. {annex[i][1]}",
+            TIER_ZH["station"],
+            f"{sites.loc[i, 'new_demand'] * share:,.0f}",
+            "100",
+        ]
+        for i in over
+    ]
+    n_given = int((sites["tier"] == "station").sum())
+    text = _page_text(written[0])
+    assert f"{len(over)}处预计日到场超过容纳人数，见下表；其余{n_given - len(over)}处未超员" in text
+    # each site's facts: its proposed hours and expected attendance
+    for i, s in sites.iterrows():
+        facts = dict(p.tables[f"facts-{s['site_id']}"])
+        assert facts["建议开放时间"] == settings.PROPOSED_HOURS[s["tier"]]
+        expected = f"约{s['new_demand'] * share:,.0f}人"
+        if s["tier"] == "station":
+            flag = "超员" if i in over else "未超员"
+            expected += f"（容纳人数100人，{flag}）"
+        assert facts["预计日到场人数"] == expected
+    assert "全部图层见 示范县（合成示例数据）.gpkg，可用 QGIS/ArcGIS 打开，样式已内置。" in text
+
+
+def test_site_reasons_are_the_plans(demo, written) -> None:
+    # one composer: the proposal's reason is the plan's, where the site is said with its
+    # area and name (which the plan does not know)
+    run, _ = demo
+    text = html.unescape(_page_text(written[0]))
+    for site in run.plan.sites.itertuples():
+        first, rest = site.reason.split("。", 1)
+        assert (
+            f"{first.split('依托')[-1]}。{rest}" in text
+            if isinstance(site.anchor_name, str) and site.anchor_name
+            else rest in text
+        )
+
+
+def test_floors_met_or_not(demo, tmp_path: Path) -> None:
+    run, _ = demo
+    assert run.floors is not None and len(run.floors) == 0  # the demo has no groups
+    floors = pd.DataFrame(
+        {
+            "tier": ["station", "station"],
+            "group": ["older", "low_income"],
+            "floor": [0.5, 0.3],
+            "achieved": [0.62, 0.215],
+            "met": [True, False],
+        }
+    )
+    h, d = write_proposal(
+        dataclasses.replace(run, floors=floors), tmp_path, formats=("html", "docx")
+    )
+    p = _Tables()
+    p.feed(h.read_text(encoding="utf-8"))
+    want = [
+        ["零工服务站点", "60岁以上人员", "50.0%", "62.0%", "达到"],
+        ["零工服务站点", "低收入人员", "30.0%", "21.5%", "未达到"],
+    ]
+    assert p.tables["floors"][1:] == want
+    (word,) = _with_header(_docx_tables(d), "层级", "重点群体", "覆盖底线")
+    assert word[1:] == want
+
+
+def test_no_floors_no_scenarios_said_so(written) -> None:
+    text = _page_text(written[0])
+    assert "研究文件未设定重点群体覆盖底线" in text
+    assert "方案比较" not in text and 'id="scenarios"' not in written[0].read_text("utf-8")
+    assert not (written[1].parent / f"{written[1].stem}_files" / "scenarios.svg").exists()
+
+
+@pytest.fixture(scope="module")
+def written_scen(scen, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    runs, _ = scen
+    h, m, d = write_proposal(runs["base"], tmp_path_factory.mktemp("scen"), scenarios=runs)
+    return h, m, d
+
+
+def test_scenario_section_equals_the_scenario_table(scen, written_scen) -> None:
+    runs, _ = scen
+    table = scenario_table(runs)
+    want = [
+        [
+            "基准方案" if r.scenario == "base" else r.scenario,
+            TIER_ZH[r.tier],
+            f"{r.threshold_min:,.0f}",
+            f"{r.demand:,.0f}",
+            _pct(r.share_before),
+            _pct(r.share_after),
+            str(r.new_sites),
+            f"{r.workers_per_site:,.0f}",
+        ]
+        for r in table.itertuples()
+    ]
+    assert [w[0] for w in want] == ["基准方案"] * 3 + ["walk20"] * 3
+    p = _Tables()
+    p.feed(written_scen[0].read_text(encoding="utf-8"))
+    assert p.tables["scenarios"][1:] == want
+    (word,) = _with_header(_docx_tables(written_scen[2]), "方案", "层级")
+    assert word[1:] == want
+    (md,) = _with_header(_md_tables(written_scen[1]), "方案", "层级")
+    assert md[1:] == want
+    heads = [
+        q.text
+        for q in docx.Document(str(written_scen[2])).paragraphs
+        if q.style.name == "Heading 1"
+    ]
+    assert heads[6:8] == ["七、方案比较", "八、测算方法、假设与数据"]
+    # the maps side by side: one panel per scenario, titled with its number of new sites
+    svg = (written_scen[1].parent / "proposal_files" / "scenarios.svg").read_text("utf-8")
+    for name, r in runs.items():
+        label = "基准方案" if name == "base" else name
+        assert f">{label}（新增{len(r.plan.sites)}处）</text>" in svg
+    assert english_words(_page_text(written_scen[0])) == []

@@ -199,7 +199,9 @@ def tier_curve(tier_plan: Any, k_max: int | None = None) -> SiteCurve | None:
     (at least 5), or ``None`` when the tier kept no problem to re-solve."""
     if tier_plan.cover is None or tier_plan.weights is None:
         return None
-    chosen = len(tier_plan.result.selected)
+    chosen = len(
+        tier_plan.chosen if tier_plan.chosen is not None else tier_plan.result.selected
+    )  # the sites the plan proposes: the model's, less those pruned as too small
     k = k_max if k_max is not None else min(max(5, 2 * chosen), chosen + settings.CURVE_EXTRA_K)
     return site_curve(
         tier_plan.cover, tier_plan.weights, k, options=tier_plan.options, chosen=chosen

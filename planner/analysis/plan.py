@@ -47,6 +47,7 @@ from planner.analysis.coverage import (
     coverage,
     default_rules,
 )
+from planner.analysis.reasons import site_reason
 from planner.errors import InvalidValueError
 from planner.network.cache import cached_nearest
 from planner.network.snapping import snap_points
@@ -116,8 +117,8 @@ class Plan:
         covered, each cell counted once, at its fastest new site), ``new_<group>``,
         ``modes`` (modes by which that demand reaches it), ``nearest_market``,
         ``nearest_market_min`` (travel time to the nearest existing market by the tier's
-        first mode; NaN beyond an hour or off the network), ``reason`` (one line, Chinese
-        and English terms as the bureau files them).
+        first mode; NaN beyond an hour or off the network), ``reason`` (why, in Chinese
+        sentences: :func:`planner.analysis.reasons.site_reason`).
     before, after
         Coverage of the demand cells with the existing markets, and with the proposed
         sites added.
@@ -575,7 +576,21 @@ def make_plan(
     if proposed:
         sites = gpd.GeoDataFrame(pd.concat(proposed, ignore_index=True), crs=cells.crs)
         sites = sites.rename(columns={"candidate_id": "site_id"})
-        sites["reason"] = [_reason(r) for r in sites.itertuples()]
+        names = (
+            dict(zip(markets["market_id"].astype(str), markets["name"].astype(str), strict=True))
+            if len(markets) and "name" in markets and "market_id" in markets
+            else {}
+        )
+        sites["reason"] = [
+            site_reason(
+                r,
+                rule=rules.get(str(r["tier"])),
+                market_names=names,
+                groups=groups,
+                min_new_demand=min_new_demand.get(str(r["tier"])),
+            )
+            for r in sites.to_dict("records")
+        ]
     else:
         sites = gpd.GeoDataFrame(
             {"site_id": [], "tier": [], "new_demand": []}, geometry=[], crs=cells.crs
@@ -587,18 +602,4 @@ def make_plan(
         tiers=tiers,
         sector_before=sector_before,
         sector_after=sector_after,
-    )
-
-
-def _reason(r: Any) -> str:
-    name = getattr(r, "anchor_name", "")
-    anchor = f"{getattr(r, 'anchor_kind', '')} {name if isinstance(name, str) else ''}".strip()
-    near = (
-        f"; nearest existing market {r.nearest_market}, {r.nearest_market_min:.0f} min away"
-        if getattr(r, "nearest_market", "")
-        else "; no existing market within an hour"
-    )
-    return (
-        f"{settings.TIER_LABELS_ZH.get(r.tier, r.tier)} at {anchor}: newly covers {r.new_demand:,.0f} "
-        f"workers by {r.modes or 'no mode'}{near}"
     )

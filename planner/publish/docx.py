@@ -177,7 +177,7 @@ def _block(document: Any, doc: ProposalDoc, b: Any) -> None:
     elif isinstance(b, Facts):
         _rows(document, [[k, v] for k, v in b.rows], key_fill="F5F5F5", widths=[5.0, 10.5])
     elif isinstance(b, Figure):
-        width = Cm(15.5) if b.name == "overview" else Cm(10.5)
+        width = Cm(b.width_cm or (15.5 if b.name == "overview" else 10.5))
         document.add_picture(io.BytesIO(b.drawing.png()), width=width)
         document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
         cap = document.add_paragraph(b.caption, style="Caption")

@@ -10,10 +10,14 @@ with Chinese labels and these layers (each switchable in the layer control):
   within the tier's threshold by one of its modes (isochrones, see
   :func:`planner.network.isochrones.isochrones`), or with ``isochrones=False`` the demand
   cells counted as covered;
+- 时段覆盖 — coverage at each moment of the study (``周一 05:00`` …) next to any time, per
+  tier before and after the plan (:mod:`planner.publish._map_moments`);
 - 覆盖缺口 per tier — :func:`planner.analysis.coverage.coverage_gaps` with their demand;
-- 现有零工市场 — existing markets, a circle coloured by tier, with a popup;
+- 现有零工市场 — existing markets, a circle coloured by tier, with a popup (markets closed
+  at dawn flagged, with what opening two hours earlier buys);
 - 拟建 … per tier — the proposed sites with a distinct symbol per tier and a popup giving
-  the reasons;
+  their proposed opening hours and the reasons
+  (:func:`planner.analysis.reasons.site_reason`);
 - without basemap tiles, 主要道路 and 乡镇名称 drawn from the inputs
   (:mod:`planner.publish._map_context`), so the map can be read offline.
 
@@ -47,14 +51,18 @@ import pandas as pd
 import shapely
 
 from planner import settings
-from planner.analysis.coverage import coverage_gaps
+from planner.analysis.coverage import TierRule, coverage_gaps
+from planner.analysis.reasons import ANCHOR_ZH, MODE_ZH, site_reason
+from planner.analysis.reasons import label as term
 from planner.errors import DependencyError, InvalidValueError
 from planner.io.coords import convert
 from planner.network.graph import TravelGraph
 from planner.network.isochrones import isochrones as isochrone_polygons
 from planner.network.snapping import snap_points
 from planner.network.transit import BusLayer
+from planner.publish._answers import DawnFlag, dawn_flags_of, proposed_hours
 from planner.publish._map_context import ROAD_STYLES, main_roads, place_labels
+from planner.publish._map_moments import add_moment_layers
 from planner.publish._tiles import tile_source
 
 if TYPE_CHECKING:
@@ -81,35 +89,10 @@ PathArg = str | PathLike[str]
 TIER_LABELS: Mapping[str, str] = settings.TIER_LABELS_ZH
 
 #: Chinese names of the travel modes (and of the rural straight-line rule).
-MODE_LABELS: Mapping[str, str] = {
-    "walk": "步行",
-    "ebike": "电动自行车",
-    "bus": "公交",
-    "drive": "驾车",
-    "bicycle": "自行车",
-    "rural_radius": "农村5公里直线范围",
-}
+MODE_LABELS: Mapping[str, str] = MODE_ZH
 
 #: Chinese names of the anchor kinds of candidate sites.
-ANCHOR_LABELS: Mapping[str, str] = {
-    "bus_station": "公交站点",
-    "transit_hub": "公交枢纽",
-    "industrial_park": "产业园区",
-    "building_materials": "建材市场",
-    "building_materials_market": "建材市场",
-    "mall": "大型商场",
-    "community_centre": "社区服务中心",
-    "party_service_centre": "党群服务中心",
-    "village_committee": "村委会",
-    "street_point": "街道位置",
-    "existing_market": "现有市场",
-    "marketplace": "集贸市场",
-    "user": "指定位置",
-    "employment_centre": "就业服务中心",
-    "town_centre": "乡镇驻地",
-    "unit_centre": "行政区中心",
-    "demand_cluster": "需求集中区",
-}
+ANCHOR_LABELS: Mapping[str, str] = ANCHOR_ZH
 
 #: Colour of each tier (existing markets and proposed sites alike).
 TIER_COLOURS: Mapping[str, str] = {
@@ -352,7 +335,7 @@ def _coverage_polygons(run: StudyRun, tier: str, use_isochrones: bool) -> shapel
 # --------------------------------------------------------------------------------------
 
 
-def _market_popup(row: pd.Series) -> str:
+def _market_popup(row: pd.Series, dawn: DawnFlag | None = None) -> str:
     tier = str(row.get("tier", ""))
     lines = [
         f"<b>{escape(row.get('name'))}</b>",
@@ -369,10 +352,26 @@ def _market_popup(row: pd.Series) -> str:
         text = escape(v)
         if text:
             lines.append(f"{label}：{text}")
+    if dawn is not None:
+        # planner's own words around the moments and the count (no input text)
+        flag = f"<b>⚠ 清晨{escape(dawn.moments())}未开放</b>"
+        if dawn.gain_at is not None:
+            flag += (
+                f"；提前{settings.OPEN_EARLIER_MIN // 60}小时开放，{escape(dawn.gain_at.label_zh)}"
+                f"可新增覆盖约 {_fmt(dawn.new_workers)} 人"
+            )
+        else:
+            flag += f"；提前{settings.OPEN_EARLIER_MIN // 60}小时开放仍赶不上"
+        lines.append(flag)
     return "<br>".join(lines)
 
 
-def _site_popup(row: pd.Series, groups: Sequence[str], market_names: Mapping[str, str]) -> str:
+def _site_popup(
+    row: pd.Series,
+    groups: Sequence[str],
+    market_names: Mapping[str, str],
+    rule: TierRule | None = None,
+) -> str:
     tier = str(row["tier"])
     kind = str(row.get("anchor_kind", "") or "")
     anchor = escape(row.get("anchor_name"))
@@ -391,24 +390,25 @@ def _site_popup(row: pd.Series, groups: Sequence[str], market_names: Mapping[str
     for g in groups:
         col = f"new_{g}"
         if col in row.index:
-            lines.append(f"其中 {escape(g)}：{_fmt(row[col])} 人")
+            lines.append(f"其中{escape(term('group', g))}：{_fmt(row[col])} 人")
     if modes:
         lines.append(f"到达方式：{modes}")
     if near:
         minutes = _fmt(row.get("nearest_market_min"), 1)
         lines.append(f"最近现有市场：{escape(near)}（{minutes} 分钟）")
-    # The reason in Chinese, from the same fields as the plan's (bilingual) reason line.
-    reason = f"可新增覆盖约 {new} 名灵活就业人员" + (f"（{modes}可达）" if modes else "")
-    reason += (
-        f"；最近的现有市场{escape(near)}约 {_fmt(row.get('nearest_market_min'), 0)} 分钟"
-        if near
-        else "；一小时内没有现有市场"
-    )
+    hours = proposed_hours(tier)
+    if hours:
+        lines.append(f"建议开放时间：{escape(hours)}")
+    # The reason in Chinese, composed from the site's fields as the plan and the proposal
+    # compose it.
+    reason = escape(site_reason(row, rule=rule, market_names=market_names, groups=groups))
     lines.append(f"理由：{reason}")
     return "<br>".join(lines)
 
 
-def _legend_html(tiers: Sequence[str], demand_bins: Sequence[float], roads: bool) -> str:
+def _legend_html(
+    tiers: Sequence[str], demand_bins: Sequence[float], roads: bool, moments: bool = False
+) -> str:
     """The legend's inner HTML (planner's own markup; no input text)."""
     rows = ["<summary>图例</summary>"]
     for t in tiers:
@@ -421,6 +421,11 @@ def _legend_html(tiers: Sequence[str], demand_bins: Sequence[float], roads: bool
         )
     rows.append("<span class='sym' style='color:#31a354'>▨</span>现状覆盖范围<br>")
     rows.append("<span class='sym' style='color:#252525'>▧</span>覆盖缺口（未覆盖需求）<br>")
+    if moments:
+        rows.append(
+            "<span class='sym'>◔</span>时段覆盖：该时刻开放的市场、运行的公交可达范围"
+            "（实线现状，虚线规划新增）<br>"
+        )
     if roads:
         colour, _ = ROAD_STYLES["primary"]
         rows.append(f"<span class='sym' style='color:{colour}'>━</span>主要道路<br>")
@@ -577,6 +582,15 @@ def planner_map(
         _tooltip(layer, f"{TIER_LABELS[tier]} {rule.threshold_min:g} 分钟内可达（{modes}）")
         layer.add_to(m)
 
+    # Coverage at each moment of the study, next to any time
+    moment_layers = add_moment_layers(
+        m,
+        run,
+        lambda g: _to_display(g, gcj),
+        colours=TIER_COLOURS,
+        labels={t: TIER_LABELS[t] for t in tiers},
+    )
+
     # Gaps by tier
     for tier in tiers:
         gaps = coverage_gaps(run.coverage, tier)
@@ -623,7 +637,8 @@ def planner_map(
     if source is None:
         roads = _add_context(m, run, gcj)
 
-    # Existing markets
+    # Existing markets (those closed at dawn flagged in their popups)
+    dawn = dawn_flags_of(run)
     fg = folium.FeatureGroup(name="现有零工市场", show=True)
     mk = run.markets
     pts = _to_display(mk, gcj)
@@ -635,7 +650,7 @@ def planner_map(
             _latlon(geom), radius=7, color="#222", weight=1, fill=True, fill_color=col,
             fill_opacity=0.9,
         )  # fmt: skip
-        _popup(marker, _market_popup(row))
+        _popup(marker, _market_popup(row, dawn.get(str(row.get("market_id", "")))))
         _tooltip(marker, escape(row.get("name")))
         marker.add_to(fg)
     fg.add_to(m)
@@ -665,13 +680,17 @@ def planner_map(
                 class_name="planner-site",
             )
             marker = folium.Marker(_latlon(spts.iloc[int(i)]), icon=icon)
-            _popup(marker, _site_popup(row, groups, names))
+            _popup(marker, _site_popup(row, groups, names, run.plan.before.rules.get(tier)))
             _tooltip(marker, f"拟建{TIER_LABELS[tier]} {escape(row['site_id'])}")
             marker.add_to(fg)
         fg.add_to(m)
 
     folium.LayerControl(collapsed=True).add_to(m)
-    m.add_child(_chrome_class()(escape(title), _legend_html(tiers, bins, roads is not None)))
+    m.add_child(
+        _chrome_class()(
+            escape(title), _legend_html(tiers, bins, roads is not None, bool(moment_layers))
+        )
+    )
     return m
 
 

@@ -17,38 +17,9 @@ from collections.abc import Callable, Mapping
 from pathlib import PurePath
 
 from planner import settings
+from planner.analysis.reasons import ANCHOR_ZH, MODE_ZH
 
 __all__ = ["ANCHOR_ZH", "MODE_ZH", "translate_note", "translate_spread"]
-
-#: Chinese names of the travel modes in notes.
-MODE_ZH: Mapping[str, str] = {
-    "walk": "步行",
-    "ebike": "电动自行车",
-    "bus": "公交",
-    "drive": "驾车",
-    "bicycle": "自行车",
-    "rural_radius": "农村5公里直线范围",
-}
-
-#: Chinese names of candidate anchor kinds (and of the notes' candidate sources).
-ANCHOR_ZH: Mapping[str, str] = {
-    "user": "用户指定位置",
-    "existing_market": "现有市场",
-    "bus_station": "公交站点",
-    "transit_hub": "公交枢纽",
-    "industrial_park": "产业园区",
-    "building_materials": "建材市场",
-    "building_materials_market": "建材市场",
-    "mall": "大型商场",
-    "community_centre": "社区服务中心",
-    "party_service_centre": "党群服务中心",
-    "village_committee": "村委会",
-    "town_centre": "乡镇（街道）驻地",
-    "marketplace": "集贸市场",
-    "street_point": "街道位置",
-    "unit_centre": "统计单元人口中心",
-    "demand_cluster": "未覆盖需求中心",
-}
 
 _WHAT_ZH: Mapping[str, str] = {
     "markets": "市场",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -79,11 +80,13 @@ class Facts:
 
 @dataclass(frozen=True)
 class Figure:
-    """A map with its caption; ``name`` is its file stem (``overview``, a site id)."""
+    """A map or chart with its caption; ``name`` is its file stem (``overview``, a site id,
+    ``curve-station``); ``width_cm`` its width in Word (default by kind)."""
 
     drawing: Drawing
     caption: str
     name: str
+    width_cm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -204,6 +207,7 @@ class Ctx:
     upgrades: list[UpgradeOption]
     lonlat: np.ndarray
     gcj: np.ndarray
+    scenarios: Mapping[str, StudyRun] = field(default_factory=dict)
 
     def t(self, key: str, **kw: Any) -> str:
         """The text ``key`` in the document's language."""
@@ -212,3 +216,21 @@ class Ctx:
     def lab(self, kind: str, key: Any) -> str:
         """The name of a tier, mode, anchor … in the document's language."""
         return label(kind, str(key), self.doc.language)
+
+    def numeral(self, n: int) -> str:
+        """A section's number as the document writes it: 五 (zh), 5 (en)."""
+        return numeral(n, self.doc.language)
+
+
+_ZH_NUMERALS = "一二三四五六七八九十"
+
+
+def numeral(n: int, language: str = "zh") -> str:
+    """``5`` → ``五`` in Chinese (1-10), ``"5"`` otherwise.
+
+    Examples
+    --------
+    >>> numeral(7), numeral(7, "en")
+    ('七', '7')
+    """
+    return _ZH_NUMERALS[n - 1] if language == "zh" and 1 <= n <= 10 else str(n)

@@ -8,18 +8,22 @@ and tables. Every sentence comes from :mod:`planner.publish.proposal_text` in th
 :mod:`planner.publish.notes_zh`.
 
 The document, as a bureau files it: title, issuing unit and date (from the study file),
-the warnings first, contents, then 一 overview (with the overview map), 二 coverage by tier,
-area and group (each figure that can be read two ways explained), 三 one section per
-proposed site (name, coordinates in GCJ-02 and WGS-84, area, reasons, newly covered people,
-nearest market, a map), 四 upgrading existing markets instead, 五 method, assumptions and
-data, and 附表 the list of sites.
+the warnings first, contents, then 一 overview (with the overview map and the GeoPackage's
+name), 二 coverage by tier, area, group (with the study's floors, met or not) and moment
+(next to any time, with the proposed hours of new sites; each figure that can be read two
+ways explained), 三 one section per proposed site (name, coordinates in GCJ-02 and
+WGS-84, area, reasons, newly covered people, proposed hours, expected daily attendance,
+nearest market, a map), 四 upgrading existing markets instead, 五 existing markets closed
+at dawn and capacity, 六 what each new site buys (a curve per tier), 七 scenarios when the
+run has them (:mod:`planner.publish.proposal_answers`), then method, assumptions and data,
+and 附表 the list of sites.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +36,16 @@ from planner import settings
 from planner.analysis.coverage import Coverage
 from planner.analysis.upgrade import UpgradeOption, upgrade_options
 from planner.io.coords import wgs84_to_gcj02
+from planner.io.runfile import gpkg_filename
 from planner.publish.notes_zh import translate_note, translate_spread
+from planner.publish.proposal_answers import (
+    curves_section,
+    floors_blocks,
+    hours_capacity_section,
+    key_findings,
+    moments_blocks,
+    scenarios_section,
+)
 from planner.publish.proposal_blocks import (
     Block,
     Box,
@@ -110,6 +123,7 @@ def build_proposal(
     units: gpd.GeoDataFrame | None = None,
     language: str | None = None,
     upgrades: Sequence[UpgradeOption] | None = None,
+    scenarios: Mapping[str, StudyRun] | None = None,
 ) -> ProposalDoc:
     """The proposal of a run as a :class:`ProposalDoc`.
 
@@ -125,6 +139,9 @@ def build_proposal(
     upgrades
         The upgrade options (default computed with
         :func:`planner.analysis.upgrade.upgrade_options`).
+    scenarios
+        The runs of :func:`planner.pipeline.run_scenarios` (the study's own as ``"base"``):
+        a section compares them.
     """
     study = run.inputs.study
     out = study.outputs
@@ -168,6 +185,7 @@ def build_proposal(
         upgrades=list(upgrades),
         lonlat=lonlat,
         gcj=gcj,
+        scenarios=dict(scenarios or {}),
     )
     doc.meta = [
         doc.t(
@@ -177,12 +195,25 @@ def build_proposal(
         doc.t("meta_date", v=_date(doc, out.date if out is not None else None)),
         doc.t("meta_service", date=run.date.isoformat(), window="–".join(study.network.window)),
     ]
+    # 一 … 四 as before; then the answers (hours and capacity, curves, scenarios when the
+    # run has them), the method and the annex, numbered in order.
+    n_hours = 5
+    n_curves = n_hours + 1
+    n_scen = n_curves + 1 if len(ctx.scenarios) > 1 else None
+    n_method = (n_scen or n_curves) + 1
+    first_fig = len(sites) + 2  # figure 1 is the overview, then one per site
     body: list[Block] = []
-    body += _overview(ctx)
-    body += _coverage(ctx)
+    body += _overview(ctx, n_hours)
+    body += _coverage(ctx, n_hours)
     body += site_sections(ctx)
     body += upgrade_section(ctx)
-    body += _assumptions(ctx)
+    body += hours_capacity_section(ctx, n_hours)
+    body += curves_section(ctx, n_curves, first_fig)
+    if n_scen is not None:
+        body += scenarios_section(
+            ctx, n_scen, first_fig + sum(t in run.curves for t in run.plan.before.rules)
+        )
+    body += _assumptions(ctx, n_method)
     body += _annex(ctx)
     blocks: list[Block] = []
     if run.warnings:
@@ -241,7 +272,7 @@ def _spread(c: Ctx) -> str:
 # ---- 一 overview ------------------------------------------------------------------------
 
 
-def _overview(c: Ctx) -> list[Block]:
+def _overview(c: Ctx, n_hours: int) -> list[Block]:
     run, doc = c.run, c.doc
     sep = c.t("sep")
     mk = run.markets
@@ -296,9 +327,9 @@ def _overview(c: Ctx) -> list[Block]:
         text = c.t("plan_sites", parts=parts, n=len(run.plan.sites), results=results)
         if c.upgrades:
             text += c.t("upgrade_hint", k=len(c.upgrades), m=f"{settings.UPGRADE_WITHIN_MIN:g}")
-        blocks.append(Para(text))
+        blocks.append(Para(text + key_findings(c, n_hours)))
     else:
-        blocks.append(Para(c.t("plan_none")))
+        blocks.append(Para(c.t("plan_none") + key_findings(c, n_hours)))
     blocks.append(
         Figure(
             overview_map(c.maps, language=doc.language, numbers=c.numbers),
@@ -306,13 +337,14 @@ def _overview(c: Ctx) -> list[Block]:
             "overview",
         )
     )
+    blocks.append(Para(c.t("gpkg", name=gpkg_filename(run.inputs.study.name))))
     return blocks
 
 
 # ---- 二 coverage ------------------------------------------------------------------------
 
 
-def _coverage(c: Ctx) -> list[Block]:
+def _coverage(c: Ctx, n_hours: int) -> list[Block]:
     run = c.run
     s = run.plan.summary()
     rows = [
@@ -411,6 +443,8 @@ def _coverage(c: Ctx) -> list[Block]:
         blocks.append(Table(gh, g_rows, "by-group"))
     else:
         blocks.append(Para(c.t("groups_none")))
+    blocks += floors_blocks(c)
+    blocks += moments_blocks(c, n_hours)
     return blocks
 
 
@@ -436,7 +470,7 @@ def _model(c: Ctx, text: str) -> str:
     return text
 
 
-def _assumptions(c: Ctx) -> list[Block]:
+def _assumptions(c: Ctx, sec: int) -> list[Block]:
     run = c.run
     rules = run.coverage.rules
     given = run.inputs.study.tiers
@@ -531,8 +565,8 @@ def _assumptions(c: Ctx) -> list[Block]:
         else:
             notes.append(n)
     blocks: list[Block] = [
-        Heading(1, c.t("s5"), "s5"),
-        Heading(2, c.t("s5_1"), "s5-1"),
+        Heading(1, c.t("s5", n=c.numeral(sec)), "method"),
+        Heading(2, c.t("s5_1", n=sec), "method-1"),
         Table(
             [
                 c.t(k)
@@ -541,19 +575,23 @@ def _assumptions(c: Ctx) -> list[Block]:
             tier_rows,
             "rules",
         ),
-        Heading(2, c.t("s5_2"), "s5-2"),
+        Heading(2, c.t("s5_2", n=sec), "method-2"),
         Table([c.t("h_param"), c.t("h_value")], params, "params"),
-        Heading(2, c.t("s5_3"), "s5-3"),
+        Heading(2, c.t("s5_3", n=sec), "method-3"),
         Bullets(models),
-        Heading(2, c.t("s5_4"), "s5-4"),
+        Heading(2, c.t("s5_4", n=sec), "method-4"),
         Table(
             [c.t("h_input"), c.t("h_file"), c.t("h_coords"), c.t("h_file_date")], sources, "sources"
         ),
-        Heading(2, c.t("s5_5"), "s5-5"),
+        Heading(2, c.t("s5_5", n=sec), "method-5"),
         Bullets(notes) if notes else Para(c.t("notes_none")),
     ]
     if raw:
-        blocks += [Heading(2, c.t("s5_6"), "s5-6"), Para(c.t("untranslated")), Bullets(raw)]
+        blocks += [
+            Heading(2, c.t("s5_6", n=sec), "method-6"),
+            Para(c.t("untranslated")),
+            Bullets(raw),
+        ]
     return blocks
 
 

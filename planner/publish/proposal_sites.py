@@ -2,8 +2,10 @@
 
 Each site's section gives its name (:mod:`planner.publish.naming`) and how it was named,
 tier, anchor, area, coordinates in GCJ-02 (AMap, Tencent) and WGS-84 (GPS, Tianditu), the
-people it newly covers (by priority group), the modes that reach it, the nearest existing
-market, the upgrade option when there is one, its reasons in words and its map. Section
+people it newly covers (by priority group), the modes that reach it, its proposed opening
+hours and expected daily attendance, the nearest existing market, the upgrade option when
+there is one, its reasons in words (:func:`planner.analysis.reasons.site_reason`, as the
+plan and the planner map give them) and its map. Section
 四 compares the plan with upgrading a nearby existing market instead
 (:mod:`planner.analysis.upgrade`).
 """
@@ -15,7 +17,9 @@ from typing import TYPE_CHECKING
 import geopandas as gpd
 
 from planner import settings
+from planner.analysis.reasons import site_reason
 from planner.publish.naming import LANDMARK_MAX_M, ROAD_MAX_M, NamingLayers, SiteName, name_sites
+from planner.publish.proposal_answers import site_facts
 from planner.publish.proposal_blocks import (
     Block,
     Bullets,
@@ -114,7 +118,6 @@ def site_sections(c: Ctx) -> list[Block]:
         modes = [m for m in text_of(row.get("modes")).split("/") if m]
         modes_text = sep.join(c.lab("mode", m) for m in modes) or c.t("na")
         rule = run.plan.before.rules.get(tier)
-        threshold = num(rule.threshold_min) if rule is not None else "—"
         near = text_of(row.get("nearest_market"))
         near_t = row.get("nearest_market_min")
         quote = f"“{anchor}”" if anchor else ""
@@ -132,14 +135,13 @@ def site_sections(c: Ctx) -> list[Block]:
                 c.t("persons", n=num(row.get("new_demand"))),
             ),
         ]
-        group_parts = []
         for g in c.groups:
             if f"new_{g}" in row.index and tier != "sector":
                 facts.append(
                     (c.t("f_group", g=c.lab("group", g)), c.t("persons", n=num(row[f"new_{g}"])))
                 )
-                group_parts.append(c.t("r_group_part", g=c.lab("group", g), n=num(row[f"new_{g}"])))
         facts.append((c.t("f_modes"), modes_text))
+        facts += site_facts(c, sid, tier)
         if near:
             facts.append(
                 (
@@ -162,52 +164,21 @@ def site_sections(c: Ctx) -> list[Block]:
                     ),
                 )
             )
-        # reasons
-        tier_l = c.lab("tier", tier)
-        unit = n.unit or c.t("na")
-        if anchor:
-            kind_l = c.lab("anchor", kind)
-            kind_l = "" if c.doc.language == "zh" and anchor.endswith(kind_l) else kind_l
-            reason = c.t("r_where_anchor", tier=tier_l, unit=unit, kind=kind_l, anchor=anchor)
-        else:
-            key = "r_where_named" if n.unit and name.startswith(n.unit) else "r_where"
-            reason = c.t(key, tier=tier_l, unit=unit, name=name)
-        if tier == "sector":
-            sector = text_of(row.get("sector"))
-            reason += c.t(
-                "r_new_sector",
-                n=num(row.get("new_demand")),
-                sector=c.lab("sector", sector) if sector else c.lab("tier", "sector"),
-                modes=modes_text,
-                threshold=threshold,
-            )
-        else:
-            groups = c.t("r_groups", parts=sep.join(group_parts)) if group_parts else ""
-            reason += c.t("r_new", n=num(row.get("new_demand")), groups=groups)
-            timed = [m for m in modes if m != "rural_radius"]
-            km = f"{(rule.rural_radius_m or 0) / 1000:g}" if rule is not None else ""
-            if timed:
-                reason += c.t(
-                    "r_reach", modes=sep.join(c.lab("mode", m) for m in timed), threshold=threshold
-                )
-                if "rural_radius" in modes:
-                    reason += c.t("r_rural", km=km, sep="，" if c.doc.language == "zh" else ", ")
-                reason += c.t("r_end")
-            elif "rural_radius" in modes:
-                reason += c.t("r_rural_only", km=km) + c.t("r_end")
-        reason += (
-            c.t("r_nearest", name=mnames.get(near, near), t=num(near_t, 1))
-            if near
-            else c.t("r_nearest_none")
-        )
         spec = study_tiers.get(tier)
-        floor = (
-            spec.min_new_demand
-            if spec is not None and spec.min_new_demand is not None
-            else settings.MIN_NEW_DEMAND.get(tier, 0.0)
+        reason = site_reason(
+            row,
+            language=c.doc.language,
+            rule=rule,
+            unit=n.unit or None,
+            name=None if anchor else name,
+            market_names=mnames,
+            groups=c.groups,
+            min_new_demand=(
+                spec.min_new_demand
+                if spec is not None and spec.min_new_demand is not None
+                else settings.MIN_NEW_DEMAND.get(tier, 0.0)
+            ),
         )
-        if tier == "comprehensive" and float(row.get("new_demand") or 0.0) < float(floor):
-            reason += c.t("r_required", min=num(floor))
         k = c.numbers[sid] + 1  # figure 1 is the overview
         fig = Figure(
             site_map(
@@ -220,7 +191,7 @@ def site_sections(c: Ctx) -> list[Block]:
             c.t("fig_site", k=k, name=name) + (c.t("fig_stops") if len(c.maps.stop_xy) else ""),
             sid,
         )
-        title = c.t("site_title", i=c.numbers[sid], name=name, tier=tier_l)
+        title = c.t("site_title", i=c.numbers[sid], name=name, tier=c.lab("tier", tier))
         blocks.append(
             Section(
                 f"site-{sid}",

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from planner import settings
-from planner.publish.notes_zh import ANCHOR_ZH, MODE_ZH
+from planner.analysis.reasons import LABELS
+from planner.publish.proposal_text_answers import ANSWER_TEXT
 
 __all__ = ["LANGUAGES", "TEXT", "english_words", "label"]
 
@@ -21,32 +21,11 @@ LANGUAGES = ("zh", "en")
 
 _LABELS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
     "zh": {
-        "tier": settings.TIER_LABELS_ZH,
-        "mode": MODE_ZH,
-        "anchor": ANCHOR_ZH,
-        "sector": {
-            "construction": "建筑业",
-            "manufacturing": "制造业",
-            "housekeeping": "家政服务",
-            "commerce": "商贸",
-            "logistics": "物流",
-            "catering": "餐饮",
-            "agriculture": "农业",
-            "other": "其他行业",
-        },
-        "group": {
-            "elderly": "60岁以上人员",
-            "older": "60岁以上人员",
-            "age60": "60岁以上人员",
-            "low_income": "低收入人员",
-            "disabled": "残疾人员",
-            "disability": "残疾人员",
-            "women": "女性",
-            "migrants": "外来务工人员",
-        },
+        **LABELS["zh"],
         "status": {
             "optimal": "最优",
             "feasible": "可行解",
+            "heuristic": "启发式",
             "time_limit": "达到时间上限",
             "infeasible": "不可行",
         },
@@ -71,22 +50,7 @@ _LABELS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
         "coords": {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"},
     },
     "en": {
-        "tier": {
-            "comprehensive": "comprehensive market",
-            "sector": "sector market",
-            "station": "neighbourhood station",
-        },
-        "mode": {
-            "walk": "walk",
-            "ebike": "e-bike",
-            "bus": "bus",
-            "drive": "drive",
-            "bicycle": "bicycle",
-            "rural_radius": "rural 5 km straight-line rule",
-        },
-        "anchor": {k: k.replace("_", " ") for k in ANCHOR_ZH},
-        "sector": {},
-        "group": {},
+        **LABELS["en"],
         "status": {"time_limit": "time limit reached"},
         "input": {"path": ""},
         "coords": {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"},
@@ -105,8 +69,7 @@ def label(kind: str, key: str, language: str = "zh") -> str:
     return _LABELS[language][kind].get(key, key)
 
 
-#: The proposal's sentences and labels by key, per language (``str.format`` fields).
-TEXT: Mapping[str, Mapping[str, str]] = {
+_BASE: Mapping[str, Mapping[str, str]] = {
     "zh": {
         "title": "关于{area}零工市场布局选址的建议",
         "meta_unit": "发文单位：{v}",
@@ -126,7 +89,7 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "s2_3": "（三）按重点群体",
         "s3": "三、拟建站点",
         "s4": "四、升级现有市场的备选方案",
-        "s5": "五、测算方法、假设与数据",
+        "s5": "{n}、测算方法、假设与数据",
         "s5_1": "（一）覆盖标准",
         "s5_2": "（二）测算参数",
         "s5_3": "（三）选址模型",
@@ -198,22 +161,6 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "f_upgrade": "升级备选",
         "upgrade_fact": "距现有{mtier}“{mname}”约{t}分钟，可考虑升级该市场替代新建（见第四部分）",
         "reason_label": "理由：",
-        "r_where_anchor": "该{tier}位于{unit}，依托{kind}“{anchor}”设置。",
-        "r_where": "该{tier}位于{unit}，{name}。",
-        "r_where_named": "该{tier}位于{name}。",
-        "r_new": "设置后可新增覆盖灵活就业人员约{n}人{groups}。",
-        "r_reach": "新增覆盖人员可通过{modes}在{threshold}分钟内到达",
-        "r_rural": "{sep}农村地区另按{km}公里直线距离计入",
-        "r_rural_only": "新增覆盖人员按农村{km}公里直线距离计入",
-        "r_end": "。",
-        "r_new_sector": "设置后可新增覆盖{sector}灵活用工需求约{n}人（按园区用工需求计），可通过{modes}"
-        "在{threshold}分钟内到达。",
-        "r_groups": "（其中{parts}）",
-        "r_group_part": "{g}{n}人",
-        "r_nearest": "最近的现有零工市场为“{name}”，约{t}分钟。",
-        "r_nearest_none": "一小时内无现有零工市场。",
-        "r_required": "新增覆盖低于规模下限（{min}人），按“各县（市、区）至少1家公益性零工市场”"
-        "（鲁人社字〔2022〕3号）的要求保留。",
         "fig_site": "图{k}　{name}周边示意图。红色深浅表示灵活就业人员分布，绿框为本站点所在层级新增覆盖"
         "的网格；★▲■为拟建站点（大符号为本站点，数字为编号），圆点为现有零工市场；橙色、灰色线为"
         "道路，虚线为区划边界。",
@@ -304,13 +251,13 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "s2_3": "2.3 By priority group",
         "s3": "3. Proposed sites",
         "s4": "4. Upgrading an existing market instead",
-        "s5": "5. Method, assumptions and data",
-        "s5_1": "5.1 Coverage rules",
-        "s5_2": "5.2 Parameters",
-        "s5_3": "5.3 Siting models",
-        "s5_4": "5.4 Data sources",
-        "s5_5": "5.5 Data limits and notes",
-        "s5_6": "5.6 Untranslated notes",
+        "s5": "{n}. Method, assumptions and data",
+        "s5_1": "{n}.1 Coverage rules",
+        "s5_2": "{n}.2 Parameters",
+        "s5_3": "{n}.3 Siting models",
+        "s5_4": "{n}.4 Data sources",
+        "s5_5": "{n}.5 Data limits and notes",
+        "s5_6": "{n}.6 Untranslated notes",
         "annex": "Annex 1. Proposed sites",
         "basic": "The study area {area} covers about {km2} km² with about {pop} residents ({spread})."
         " At a flexible-work participation rate of {rate} that is about {demand} flexible workers."
@@ -380,22 +327,6 @@ TEXT: Mapping[str, Mapping[str, str]] = {
         "upgrade_fact": "{t} min from the existing {mtier} “{mname}”: upgrading it instead is"
         " assessed in section 4",
         "reason_label": "Reason: ",
-        "r_where_anchor": "This {tier} lies in {unit}, at the {kind} “{anchor}”.",
-        "r_where": "This {tier} lies in {unit}, {name}.",
-        "r_where_named": "This {tier} lies {name}.",
-        "r_new": " It newly covers about {n} flexible workers{groups}.",
-        "r_reach": " They reach it by {modes} within {threshold} min",
-        "r_rural": "{sep}and rural workers within {km} km in a straight line count too",
-        "r_rural_only": " They count by the rural rule: within {km} km in a straight line",
-        "r_end": ".",
-        "r_new_sector": " It newly covers about {n} workers of {sector} demand (at the places),"
-        " reached by {modes} within {threshold} min.",
-        "r_groups": " (of whom {parts})",
-        "r_group_part": "{g} {n}",
-        "r_nearest": " The nearest existing market is “{name}”, about {t} min away.",
-        "r_nearest_none": " No existing market lies within an hour.",
-        "r_required": " It newly covers less than the minimum ({min} workers) and is kept because"
-        " every county needs at least one public market (鲁人社字〔2022〕3号).",
         "fig_site": "Figure {k}. Around {name}. Red shading: flexible workers; green outline: cells"
         " this tier newly covers; ★▲■ proposed sites (large: this one; numbers as in section 3);"
         " dots: existing markets; orange and grey: roads; dashed: boundaries.",
@@ -473,6 +404,11 @@ TEXT: Mapping[str, Mapping[str, str]] = {
     },
 }
 
+#: The proposal's sentences and labels by key, per language (``str.format`` fields).
+TEXT: Mapping[str, Mapping[str, str]] = {
+    lang: {**_BASE[lang], **ANSWER_TEXT[lang]} for lang in LANGUAGES
+}
+
 # --- the checker ----------------------------------------------------------------------
 
 _ALLOWED_TOKENS = re.compile(
@@ -498,6 +434,9 @@ ALLOWED_WORDS = frozenset(
         "min",
         "s",
         "GTFS",
+        "QGIS",
+        "ArcGIS",
+        "gpkg",
         "OSM",
         "OpenStreetMap",
         "WorldPop",

@@ -22,7 +22,7 @@ import html
 import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -197,6 +197,7 @@ def write_proposal(
     stem: str = "proposal",
     language: str | None = None,
     inputs: Iterable[PathArg] = (),
+    scenarios: Mapping[str, StudyRun] | None = None,
 ) -> list[Path]:
     """Write the siting proposal of a run as HTML, Markdown and/or Word.
 
@@ -220,6 +221,9 @@ def write_proposal(
         ``"zh"`` or ``"en"``; default the study's ``[outputs] language`` (``"zh"``).
     inputs
         Files never to write over (default the study's input files).
+    scenarios
+        The runs of :func:`planner.pipeline.run_scenarios` (the study's own as ``"base"``):
+        the proposal then compares them in a section of its own.
 
     Returns
     -------
@@ -242,7 +246,7 @@ def write_proposal(
             f"unknown proposal language {language!r}", fix=f"use one of {', '.join(LANGUAGES)}"
         )
     folder = OutputFolder(out_dir, inputs=[*inputs, *run.inputs.study.files])
-    doc = build_proposal(run, units=units, language=language)
+    doc = build_proposal(run, units=units, language=language, scenarios=scenarios)
     written: list[Path] = []
     for fmt in fmts:
         if fmt == "html":

@@ -9,7 +9,7 @@ Keys (shares are 0-1, people and workers are counts, coordinates WGS-84)::
                    share_by_mode: {mode: share after the plan}, new_sites,
                    model, status, objective, bound, gap}}
     sites: [{id, tier, name, anchor_kind, lon, lat, new_demand,
-             nearest_market, nearest_market_min}]
+             nearest_market, nearest_market_min, reason}]   reason: why, in Chinese
     coverage_at: {moment: {tier: share after the plan}} (and coverage_at_before)
                                            markets only while open, buses only while running
     dawn_flags: [{market_id, name, tier, hours, moment, new_workers}]
@@ -110,6 +110,7 @@ def run_summary(run: StudyRun) -> dict[str, Any]:
                     "new_demand": _num(getattr(r, "new_demand", None), 1),
                     "nearest_market": _text(getattr(r, "nearest_market", None)),
                     "nearest_market_min": _num(getattr(r, "nearest_market_min", None), 1),
+                    "reason": _text(getattr(r, "reason", None)),
                 }
             )
     cells = run.cells
