@@ -7,15 +7,17 @@ planner template study STUDY.toml | markets OUT.csv|OUT.xlsx
 planner check STUDY.toml
     Read every input, build the networks, demand, coverage and candidates: everything a
     run does before siting, so that whatever ``run`` would refuse, ``check`` refuses first.
-planner run STUDY.toml [--out DIR]
+planner run STUDY.toml [--out DIR] [--workers N] [--scheduler tcp://host:8786]
     The whole study: inputs → networks → demand → coverage → plan → publish, with a line
-    per stage; writes ``summary.json``, the maps, the proposal and the public site.
+    per stage; writes ``summary.json``, the maps, the proposal and the public site. A study
+    over many counties runs one Dask task per county (:mod:`planner.province`).
 planner demo [--out DIR] [--seed N]
     Write the synthetic demo county's inputs (real formats) and run it end to end.
 
 Exit codes: 0 done; 2 a problem with the inputs or the study file, printed as one line
 naming the file, row, column or key and the fix (``--debug`` shows the traceback); 1 a
-bug in planner (the traceback is printed; please report it).
+bug in planner (the traceback is printed; please report it); 3 a run by county in which
+some counties failed (each named with its error; the others are published).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from planner.errors import PlannerError
 
 if TYPE_CHECKING:
     from planner.inputs import StudyInputs
+    from planner.province import CountyOutcome
     from planner.run import PreparedStudy, StudyRun
 
 app = typer.Typer(
@@ -164,14 +167,27 @@ def run(
         Path | None, typer.Option(help="Output folder (default: [outputs] dir of the study).")
     ] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes of a run by county ([run] workers).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler of a run by county, e.g. tcp://host:8786."),
+    ] = None,
 ) -> None:
-    """Run a study end to end and publish it: summary.json, maps, proposal, public site."""
+    """Run a study end to end and publish it: summary.json, maps, proposal, public site.
+
+    A study over more than one county runs one task per county on Dask ([run] split).
+    """
     from planner.pipeline import check_output_dir, plan_study, publish_run
 
     t_all = time.perf_counter()
     inputs = _load(study_file, progress)
     study = inputs.study
     out_dir = _guard(lambda: check_output_dir(out or study.output_dir, inputs=study.files))
+    if _splits(inputs):
+        _run_by_county(inputs, out_dir, workers, scheduler, progress, t_all)
+        return
     prep = _prepare(inputs, progress)
     result = _guard(lambda: plan_study(prep, progress=progress, report=_report))
     _print_run(result)
@@ -213,6 +229,74 @@ def demo(
     for label, path in written.items():
         typer.echo(f"  {label:<22}{path}")
     typer.echo(f"Done in {time.perf_counter() - t0:.1f} s. All of this is synthetic demo data.")
+
+
+def _splits(inputs: StudyInputs) -> bool:
+    from planner.province import list_counties
+    from planner.province.split import should_split
+
+    return should_split(inputs.study, list_counties(inputs.area))
+
+
+def _run_by_county(
+    inputs: StudyInputs,
+    out_dir: Path,
+    workers: int | None,
+    scheduler: str | None,
+    progress: bool,
+    t_all: float,
+) -> None:
+    """``planner run`` of a study over many counties: a task per county, then the province.
+
+    Exit code 3 when some counties failed (each is named with its error); the others and
+    the province outputs are written all the same.
+    """
+    from tqdm import tqdm
+
+    from planner.province import list_counties, run_province
+    from planner.province.outputs import publish_province
+
+    n = len(list_counties(inputs.area))
+    where = scheduler or inputs.study.run.scheduler or "a local cluster"
+    typer.echo(f"[2/5] {n} counties, one task each, on {where}")
+    bar = tqdm(total=n, desc="counties", unit="county", disable=not progress)
+
+    def done(o: CountyOutcome) -> None:
+        bar.update()
+        if o.status != "done":
+            bar.write(f"  FAILED {o.county.name} ({o.county.code}): {o.error}")
+
+    result = _guard(
+        lambda: run_province(inputs, out_dir, workers=workers, scheduler=scheduler, on_county=done)
+    )
+    bar.close()
+    cached = len(result.counties) - len(result.recomputed)
+    typer.echo(
+        f"[4/5] {len(result.counties) - len(result.failed)} of {n} counties done "
+        f"({len(result.recomputed)} computed, {cached} from the cache) "
+        f"in {result.seconds:.1f} s on {result.workers or 0} worker(s)"
+    )
+    t0 = time.perf_counter()
+    written = _guard(lambda: publish_province(result))
+    typer.echo(f"[5/5] published the province ({time.perf_counter() - t0:.1f} s):")
+    for label, path in written.items():
+        typer.echo(f"  {label:<22}{path}")
+    typer.echo(f"  {'counties':<22}{out_dir / 'counties'}/<code>/")
+    if result.failed:
+        for o in result.failed:
+            typer.secho(
+                f"error: county {o.county.name} ({o.county.code}) failed: {o.error}",
+                fg=typer.colors.RED,
+                err=True,
+            )
+        typer.secho(
+            f"{len(result.failed)} of {n} counties failed; the others are published. "
+            "Fix them and run again: finished counties are not recomputed.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(code=3)
+    typer.echo(f"Done in {time.perf_counter() - t_all:.1f} s.")
 
 
 def _print_run(run: StudyRun) -> None:

@@ -51,7 +51,7 @@ CACHE_DIR = ".planner-cache"
 _FORMAT = 1
 
 
-def _feed(h: Any, obj: Any) -> None:  # noqa: C901 - one branch per kind of value
+def _feed(h: Any, obj: Any) -> None:
     """Add ``obj`` to the hash ``h`` (type-tagged, so different values never collide)."""
     if obj is None:
         h.update(b"N")

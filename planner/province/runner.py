@@ -138,9 +138,7 @@ def _planner_version() -> str:
 
 
 @contextmanager
-def _client(
-    *, workers: int, scheduler: str | None, memory_limit: str
-) -> Iterator[tuple[Any, int]]:
+def _client(*, workers: int, scheduler: str | None, memory_limit: str) -> Iterator[tuple[Any, int]]:
     """A Dask client on the embedded LocalCluster, or on the given scheduler."""
     try:
         import dask
@@ -358,7 +356,9 @@ def _run_tasks(
         if result.status == "done":
             hashes = _write_county(out, study, result)
             folder = f"counties/{county.code}"
-            store.put(county.code, key, {"summary": result.summary, "folder": folder, "files": hashes})
+            store.put(
+                county.code, key, {"summary": result.summary, "folder": folder, "files": hashes}
+            )
         else:
             store.drop(county.code)
             folder = ""
