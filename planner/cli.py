@@ -11,8 +11,9 @@ planner run STUDY.toml [--out DIR] [--workers N] [--scheduler tcp://host:8786]
     The whole study: inputs → networks → demand → coverage → plan → publish, with a line
     per stage; writes ``summary.json``, the maps, the proposal and the public site. A study
     over many counties runs one Dask task per county (:mod:`planner.province`).
-planner demo [--out DIR] [--seed N]
-    Write the synthetic demo county's inputs (real formats) and run it end to end.
+planner demo [--out DIR] [--seed N] [--counties N [--scale S] [--workers N]]
+    Write the synthetic demo county's inputs (real formats) and run it end to end; with
+    ``--counties N`` a synthetic province of N counties side by side, run by county.
 
 Exit codes: 0 done; 2 a problem with the inputs or the study file, printed as one line
 naming the file, row, column or key and the fix (``--debug`` shows the traceback); 1 a
@@ -204,12 +205,43 @@ def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo inputs.")] = Path("demo-output"),
     seed: Annotated[int, typer.Option(help="Random seed of the synthetic region.")] = 20240601,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    counties: Annotated[
+        int | None,
+        typer.Option(help="Write a synthetic province of this many counties side by side."),
+    ] = None,
+    scale: Annotated[
+        float, typer.Option(help="Area of each county of a province (1 = 1,200 km²).")
+    ] = 0.25,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes of the province run.")
+    ] = None,
 ) -> None:
-    """Write the synthetic demo county (real file formats) and run it end to end."""
+    """Write the synthetic demo county (real file formats) and run it end to end.
+
+    With --counties N: a synthetic province of N counties, run one task per county.
+    """
     from planner.demo import write_demo_inputs
-    from planner.pipeline import plan_study, publish_run
+    from planner.pipeline import check_output_dir, plan_study, publish_run
 
     t0 = time.perf_counter()
+    if counties is not None:
+        from planner.demo import write_province_demo
+
+        prov = _guard(
+            lambda: write_province_demo(
+                out, counties=counties, seed=seed, scale=scale, progress=progress
+            )
+        )
+        typer.echo(
+            f"Wrote a SYNTHETIC province of {counties} counties to {out}/: "
+            f"{prov.population_total:,.0f} people, {prov.street_nodes:,} OSM nodes, "
+            f"{prov.links} roads between neighbouring counties ({time.perf_counter() - t0:.1f} s)"
+        )
+        inputs = _load(prov.study, progress)
+        study = inputs.study
+        out_dir = _guard(lambda: check_output_dir(study.output_dir, inputs=study.files))
+        _run_by_county(inputs, out_dir, workers, None, progress, t0)
+        return
     files = _guard(lambda: write_demo_inputs(out, seed=seed, progress=progress))
     typer.echo(
         f"Wrote the SYNTHETIC demo county's inputs to {out}/ ({time.perf_counter() - t0:.1f} s)"

@@ -10,19 +10,21 @@ the cache (:mod:`planner.province.cache`) already holds, and runs the others wit
 - on an existing Dask cluster (``scheduler="tcp://host:8786"``); its workers need the
   same planner version, which is checked first.
 
-Pieces are scattered to the workers a few at a time (at most two per worker in flight),
-so neither the workers nor the scheduler ever hold the whole area. A county whose task
-fails (an input problem, a bug, or a worker that died twice: out of memory or killed) is
-reported by name with its error, and the others finish. Finished counties are written
+Pieces are made and sent one per worker at a time, each with its task, so neither the
+client, the scheduler nor the workers ever hold more than a few counties' data. A county
+whose task fails (an input problem, a bug, or a worker that died three times: out of
+memory or killed) is reported by name with its error, and the others finish. Finished counties are written
 under ``<out>/counties/<code>/`` and cached; results are assembled in code order, so
 the outputs never depend on which worker ran a county or when it finished.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,8 +48,9 @@ log = logging.getLogger(__name__)
 
 PathArg = str | PathLike[str]
 
-#: Tasks in flight per worker: one running, one waiting with its data already there.
-_IN_FLIGHT_PER_WORKER = 2
+#: How often a county's worker may die before the county is reported failed (Dask's
+#: ``allowed-failures``: the task runs at most this many times plus one).
+ALLOWED_FAILURES = 2
 
 
 @dataclass
@@ -173,8 +176,8 @@ def _client(*, workers: int, scheduler: str | None, memory_limit: str) -> Iterat
         finally:
             client.close()
         return
-    # A county whose worker dies twice is reported failed instead of killing more workers.
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+    # A county whose worker dies again and again is reported failed instead of killing more.
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
         cluster = LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
@@ -183,6 +186,9 @@ def _client(*, workers: int, scheduler: str | None, memory_limit: str) -> Iterat
             dashboard_address=None,
             memory_limit=memory_limit,
             silence_logs=logging.ERROR,
+            # No dashboard; the scheduler's small HTTP server (health checks) takes any free
+            # loopback port instead of 8787, which another cluster may hold.
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
         )
     try:
         client = Client(cluster, set_as_default=False)
@@ -208,8 +214,9 @@ def _failure(exc: BaseException) -> str:
     name = type(exc).__name__
     if name == "KilledWorker":
         return (
-            "KilledWorker: the worker running this county died twice (out of memory, or "
-            "killed); raise [run] memory_limit or lower [run] workers, then run again"
+            f"KilledWorker: the worker running this county died {ALLOWED_FAILURES + 1} times "
+            "(out of memory, or killed); raise [run] memory_limit or lower [run] workers, "
+            "then run again"
         )
     return f"{name}: {exc}"
 
@@ -267,41 +274,41 @@ def run_province(
     use_cache = spec.cache if cache is None else cache
     store = CountyCache(out)
     outcomes: dict[str, CountyOutcome] = {}
-    todo: list[tuple[CountyPiece, str]] = []
+    computed: list[str] = []
 
     def finish(o: CountyOutcome) -> None:
         outcomes[o.county.code] = o
         if on_county is not None:
             on_county(o)
 
-    for piece in split_inputs(inputs, buffer_m=buffer):
-        key = piece_key(piece)
-        code = piece.county.code
-        entry = store.get(code, key) if use_cache else None
-        if entry is not None:
-            finish(
-                CountyOutcome(
-                    piece.county,
-                    "done",
-                    cached=True,
-                    summary=dict(entry["summary"]),
-                    folder=str(entry["folder"]),
-                )
-            )
-        else:
-            todo.append((piece, key))
+    def todo() -> Iterator[tuple[CountyPiece, str]]:
+        """Pieces to compute, made one at a time (the client never holds them all)."""
+        for piece in split_inputs(inputs, buffer_m=buffer):
+            key = piece_key(piece)
+            code = piece.county.code
+            entry = store.get(code, key) if use_cache else None
+            if entry is None:
+                computed.append(code)
+                yield piece, key
+                continue
+            summary, folder = dict(entry["summary"]), str(entry["folder"])
+            finish(CountyOutcome(piece.county, "done", True, summary, folder))
+
+    pieces = todo()
+    first = next(pieces, None)
     n_workers = 0
-    if todo:
+    if first is not None:
         with _client(
             workers=workers, scheduler=scheduler, memory_limit=memory_limit or spec.memory_limit
         ) as (client, n_workers):
-            _run_tasks(client, todo, task, out, study, store, finish, n_workers)
+            queue = itertools.chain([first], pieces)
+            _run_tasks(client, queue, task, out, study, store, finish, n_workers)
     ordered = [outcomes[c] for c in sorted(outcomes)]
     log.info(
         "%d counties: %d recomputed, %d from the cache, %d failed",
         len(ordered),
-        len(todo),
-        len(ordered) - len(todo),
+        len(computed),
+        len(ordered) - len(computed),
         sum(o.status != "done" for o in ordered),
     )
     return ProvinceRun(
@@ -317,7 +324,7 @@ def run_province(
 
 def _run_tasks(
     client: Any,
-    todo: list[tuple[CountyPiece, str]],
+    todo: Iterator[tuple[CountyPiece, str]],
     task: Callable[[CountyPiece], CountyResult],
     out: Path,
     study: Study,
@@ -327,21 +334,29 @@ def _run_tasks(
 ) -> None:
     from dask.distributed import as_completed
 
-    pending = list(reversed(todo))
     running: dict[Any, tuple[CountyPiece, str]] = {}
     queue = as_completed(loop=client.loop)
 
-    def submit() -> None:
-        piece, key = pending.pop()
-        data = client.scatter(piece, hash=False)
-        fut = client.submit(
-            task, data, key=f"county-{piece.county.code}-{key[:16]}", pure=False, retries=0
-        )
+    def submit() -> bool:
+        nxt = next(todo, None)
+        if nxt is None:
+            return False
+        piece, key = nxt
+        # The piece travels with its task (not scattered ahead): a task whose worker dies
+        # is run again elsewhere from the scheduler's copy, and no other county's data is
+        # lost with that worker.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*[Ll]arge graph.*")
+            fut = client.submit(
+                task, piece, key=f"county-{piece.county.code}-{key[:16]}", pure=False
+            )
         running[fut] = (piece, key)
         queue.add(fut)
+        return True
 
-    for _ in range(min(len(pending), _IN_FLIGHT_PER_WORKER * max(1, n_workers))):
-        submit()
+    for _ in range(max(1, n_workers)):
+        if not submit():
+            break
     for fut in queue:
         piece, key = running.pop(fut)
         county = piece.county
@@ -351,8 +366,7 @@ def _run_tasks(
             result = CountyResult(county.code, county.name, "failed", error=_failure(exc))
         finally:
             fut.release()
-        if pending:
-            submit()
+        submit()
         if result.status == "done":
             hashes = _write_county(out, study, result)
             folder = f"counties/{county.code}"

@@ -161,6 +161,12 @@ def run_county(piece: CountyPiece) -> CountyResult:
     county = piece.county
     t0, c0 = time.perf_counter(), time.process_time()
     result = CountyResult(code=county.code, name=county.name, status="failed")
+    # Warnings become the county's notes; a worker without a log handler must not also
+    # print them (Python's last-resort handler would), so the run's console stays clean.
+    root = logging.getLogger()
+    quiet = logging.NullHandler() if not root.handlers else None
+    if quiet is not None:
+        root.addHandler(quiet)
     with MemoryPeak() as peak:
         try:
             prep = prepare_study(piece.inputs)
@@ -174,6 +180,9 @@ def run_county(piece: CountyPiece) -> CountyResult:
             result.error = f"{type(exc).__name__}: {exc}"
             result.traceback = traceback.format_exc()
             log.error("county %s (%s) failed: %s", county.name, county.code, result.error)
+        finally:
+            if quiet is not None:
+                root.removeHandler(quiet)
     result.seconds = time.perf_counter() - t0
     result.cpu_seconds = time.process_time() - c0
     result.peak_rss_mb = peak.mb
