@@ -238,7 +238,7 @@ class CountyCache:
         """Store a finished county (``body`` holds its ``summary``, ``folder`` and ``files``)."""
         full = {**body, "format": _FORMAT, "key": key, "code": code}
         entry = {"body": full, "checksum": hashlib.sha256(_canonical(full)).hexdigest()}
-        text = json.dumps(entry, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+        text = json.dumps(entry, ensure_ascii=False, indent=1) + "\n"  # key order kept
         path = self._entry_path(code)
         _write_atomic(path, text.encode("utf-8"))
         return path
