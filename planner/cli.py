@@ -151,8 +151,20 @@ def check(
     from planner.pipeline import check_output_dir
 
     inputs = _load(study_file, progress)
-    prep = _prepare(inputs, progress)
     study = inputs.study
+    if _splits(inputs):  # a run by county: check the split and prepare the first county
+        from planner.province import county_buffer_m, list_counties
+        from planner.province.split import split_inputs
+
+        n = len(list_counties(inputs.area))
+        buffer = _guard(lambda: county_buffer_m(study))
+        piece = _guard(lambda: next(split_inputs(inputs, buffer_m=buffer)))
+        typer.echo(
+            f"[2/5] {n} counties, one task each in `planner run` (buffer {buffer / 1000:.1f} km);"
+            f" preparing the first, {piece.county.name} ({piece.county.code})"
+        )
+        inputs = piece.inputs
+    prep = _prepare(inputs, progress)
     _guard(lambda: check_output_dir(study.output_dir, inputs=study.files))
     _print_notes(prep.notes, prep.warnings)
     typer.echo(

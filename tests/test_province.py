@@ -325,6 +325,13 @@ def test_the_command_line_names_a_failed_county_and_exits_3(tmp_path: Path, prov
     assert s["counties_failed"] == 1 and len(s["counties"]) == 4
 
 
+def test_check_of_a_province_checks_the_split_and_the_first_county(province: Path) -> None:
+    r = runner.invoke(app, ["check", str(province), "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert "3 counties, one task each in `planner run` (buffer 12.5 km)" in r.output
+    assert "preparing the first, 示范1县 (375001)" in r.output
+
+
 # --- the real province -----------------------------------------------------------------------
 
 

@@ -35,7 +35,7 @@ var Province = (function () {
     }
     var links = cfg.mode === "planner"
       ? [["规划图 planner map", "planner_map.html"], ["方案 proposal", "proposal/proposal.html"]]
-      : [["本区县名录 directory", "public/index.html"]];
+      : c.markets ? [["本区县名录 directory", "public/index.html"]] : [];
     links.forEach(function (l) {
       var a = el("a", l[0]); a.href = href(c, l[1]); a.target = "_blank";
       box.appendChild(el("div")).appendChild(a);
