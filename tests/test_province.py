@@ -315,14 +315,36 @@ def test_the_command_line_names_a_failed_county_and_exits_3(tmp_path: Path, prov
         study.read_text(encoding="utf-8").replace('dir = "../maps"', 'dir = "out"'),
         encoding="utf-8",
     )
-    r = runner.invoke(app, ["run", str(study), "--no-progress", "--workers", "2"])
+    # on a cluster of its own, as a bureau's would be: the same tasks through its scheduler
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        address = cluster.scheduler_address
+        r = runner.invoke(app, ["run", str(study), "--no-progress", "--scheduler", address])
     assert r.exit_code == 3, r.output
-    assert "4 counties, one task each" in r.output
+    assert f"4 counties, one task each, on {address}" in r.output
     assert "county 无路县 (375099) failed: EmptyFileError" in r.output
     assert "1 of 4 counties failed" in r.output
     s = json.loads((tmp_path / "in" / "out" / "summary.json").read_text(encoding="utf-8"))
     assert [f["code"] for f in s["failed"]] == ["375099"]
     assert s["counties_failed"] == 1 and len(s["counties"]) == 4
+
+
+def test_an_unreachable_scheduler_is_an_input_error(tmp_path: Path, province: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    r = runner.invoke(
+        app,
+        ["run", str(province), "--no-progress", "--scheduler", f"tcp://127.0.0.1:{port}"],
+    )
+    assert r.exit_code == 2, r.output
+    assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in r.output
+    assert "key 'run.scheduler'" in r.output
 
 
 def test_check_of_a_province_checks_the_split_and_the_first_county(province: Path) -> None:
