@@ -319,7 +319,11 @@ def test_the_command_line_names_a_failed_county_and_exits_3(tmp_path: Path, prov
     from dask.distributed import LocalCluster
 
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
     ) as cluster:
         address = cluster.scheduler_address
         r = runner.invoke(app, ["run", str(study), "--no-progress", "--scheduler", address])
