@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 from planner.cli import app
 from planner.demo import write_province_demo
 from planner.errors import InvalidValueError
-from planner.inputs import load_inputs
+from planner.inputs import StudyInputs, load_inputs
 from planner.io.crs import StudyArea
 from planner.io.vector import read_boundaries
 from planner.province import CountyPiece, list_counties, run_province
@@ -161,6 +161,75 @@ def test_a_corrupt_or_stale_cache_entry_is_never_trusted(tmp_path: Path) -> None
     assert cache.get("370602", "k1") is None  # checksum
     entry.write_text(entry.read_text()[:40])  # truncated
     assert cache.get("370602", "k1") is None
+
+
+# --- the province's outputs, from made-up county results ------------------------------------
+
+
+def _outcome(code: str, city: str, comp: tuple[float, float, float] | None) -> object:
+    from planner.province.runner import CountyOutcome
+    from planner.province.split import County
+
+    units = gpd.GeoDataFrame(
+        {"code": [code], "name": [f"县{code}"]},
+        geometry=[shapely.box(int(code[-1]) * 1000, 0, int(code[-1]) * 1000 + 1000, 1000)],
+        crs=32650,
+    )
+    county = County(code, f"县{code}", city, f"市{city}", units)
+    if comp is None:
+        return CountyOutcome(county, "failed", error="EmptyFileError: no roads")
+    demand, before, after = comp
+    summary = {
+        "population": demand * 7,
+        "demand": demand,
+        "tiers": {
+            "comprehensive": {
+                "demand": demand,
+                "covered_before": before,
+                "covered_after": after,
+                "new_sites": 1,
+            }
+        },
+        "sites": [{"id": f"S{code}", "tier": "comprehensive", "lon": 118.0, "lat": 36.0}],
+        "notes": ["walk: straight lines"],
+    }
+    return CountyOutcome(county, "done", summary=summary, folder=f"counties/{code}")
+
+
+def test_the_province_summary_weighs_coverage_by_demand(tmp_path: Path) -> None:
+    from planner.province.outputs import _proposal_md, province_summary
+    from planner.province.runner import ProvinceRun
+
+    units = gpd.GeoDataFrame({"code": ["1"], "name": ["x"]}, geometry=[shapely.box(0, 0, 1, 1)])
+    area = StudyArea("x", units.set_crs(32650), units.set_crs(32650).crs)
+    study = load_study(_study(tmp_path))
+    run = ProvinceRun(
+        inputs=StudyInputs(study, area),
+        out_dir=tmp_path,
+        counties=[
+            _outcome("370101", "370100", (100.0, 0.5, 0.9)),  # type: ignore[list-item]
+            _outcome("370102", "370100", (300.0, 0.1, 0.5)),  # type: ignore[list-item]
+            _outcome("370201", "370200", None),  # type: ignore[list-item]
+        ],
+        buffer_m=12_500.0,
+    )
+    s = province_summary(run)
+    assert s["counties_total"] == 3 and s["counties_failed"] == 1
+    assert s["population"] == 2800.0 and s["demand"] == 400.0
+    comp = s["tiers"]["comprehensive"]
+    assert comp["covered_before"] == pytest.approx((100 * 0.5 + 300 * 0.1) / 400)
+    assert comp["covered_after"] == pytest.approx((100 * 0.9 + 300 * 0.5) / 400)
+    assert s["by_city"]["370100"]["counties"] == 2
+    assert s["by_city"]["370200"]["counties_failed"] == 1
+    assert s["county_rule"]["met"] is False
+    assert s["county_rule"]["counties_not_met"] == [
+        {"code": "370201", "name": "县370201", "status": "failed"}
+    ]
+    assert [x["county"] for x in s["sites"]] == ["370101", "370102"]
+    assert s["notes"] == ["walk: straight lines (2 of 3 counties)"]
+    md = _proposal_md(s, "方案")
+    assert "区县 counties: 3（失败 failed: 1）" in md
+    assert "- 县370201 (370201): EmptyFileError: no roads" in md
 
 
 # --- the synthetic province ----------------------------------------------------------------

@@ -12,7 +12,21 @@
     planner_map.html    the province planner map with drill-down to each county (:mod:`.site`)
 
 ``summary.json`` holds no clock time and is assembled in county-code order, so the same
-inputs give the same bytes whichever worker ran a county. Shares are 0-1.
+inputs give the same bytes whichever worker ran a county. Shares are 0-1. Its keys::
+
+    study, planner, split, buffer_m         what was run
+    counties_total, counties_failed         how many counties, how many failed
+    population, demand                      of the counties that finished
+    tiers: {tier: {demand, covered_before, covered_after, new_sites}}   demand-weighted
+    county_rule: {rule, met, counties_met, counties_not_met: [{code, name, status}]}
+    by_city: {city code: {name, counties, counties_failed, population, demand, tiers,
+                          county_codes}}
+    counties: [{code, name, city_code, city_name, status, error, population, demand,
+                tiers, markets_open, comprehensive_open, new_sites, new_comprehensive,
+                rule_met, warnings, folder}]
+    failed: [{code, name, error}]
+    sites: [{county, id, tier, name, lon, lat, …}]   every new site (WGS-84)
+    notes                                   the inputs' notes, then the counties' (counted)
 """
 
 from __future__ import annotations
@@ -155,12 +169,14 @@ def province_summary(run: ProvinceRun) -> dict[str, Any]:
         for n in o.summary.get("notes", []) if o.status == "done" else []:
             notes[n] += 1
     county_notes = [f"{n} ({k} of {len(entries)} counties)" for n, k in sorted(notes.items())]
+    total = _aggregate(entries)
+    total["counties_total"] = total.pop("counties")
     return {
         "study": run.study.name,
         "planner": __version__,
         "split": "county",
         "buffer_m": _num(run.buffer_m, 1),
-        **_aggregate(entries),
+        **total,
         "county_rule": {
             "rule": "各县(市、区)至少1家公益性零工市场 (鲁人社字〔2022〕3号): an open comprehensive "
             "market or a proposed comprehensive site in every county",
@@ -228,11 +244,11 @@ def _proposal_md(s: dict[str, Any], title: str) -> str:
     lines = [
         f"# {title}",
         "",
-        f"- 区县 counties: {s['counties']}（失败 failed: {s['counties_failed']}）",
+        f"- 区县 counties: {s['counties_total']}（失败 failed: {s['counties_failed']}）",
         f"- 常住人口 population: {s['population'] or 0:,.0f}",
         f"- 零工需求 flexible-worker demand: {s['demand'] or 0:,.0f}",
         f"- 每县至少一家 one market per county: {'达标 met' if rule['met'] else '未达标 not met'}"
-        f"（{rule['counties_met']}/{s['counties']}）",
+        f"（{rule['counties_met']}/{s['counties_total']}）",
         f"- 跨县缓冲 buffer around each county: {(s['buffer_m'] or 0) / 1000:.1f} km",
         "",
         "## 各层级覆盖 Coverage by tier",
