@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from planner.cli import app
 from planner.demo import write_province_demo
-from planner.errors import InvalidValueError
+from planner.errors import InputFileError, InvalidValueError
 from planner.inputs import StudyInputs, load_inputs
 from planner.io.crs import StudyArea
 from planner.io.vector import read_boundaries
@@ -260,6 +260,17 @@ def test_the_synthetic_province_tiles_its_counties_and_repeats_itself(
     comp = {r["行政区划代码"] for r in rows if r["类型"] == "综合性零工市场"}
     assert comp == {"375001", "375002"}  # every third county has none
     assert len({r["编号"] for r in rows}) == len(rows)
+
+
+def test_demo_refuses_a_province_of_one_county_or_a_foreign_folder(tmp_path: Path) -> None:
+    r = runner.invoke(app, ["demo", "--out", str(tmp_path / "p"), "--counties", "1"])
+    assert r.exit_code == 2
+    assert "counties must be from 2 to 392, got 1" in r.output
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "markets.csv").write_text("编号\n")
+    with pytest.raises(InputFileError, match="not written by `planner demo`"):
+        write_province_demo(tmp_path / "mine", counties=2, scale=0.05)
+    assert (tmp_path / "mine" / "markets.csv").read_text() == "编号\n"
 
 
 def test_the_split_keeps_every_person_once_and_lends_markets_across_borders(
