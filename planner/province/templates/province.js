@@ -73,11 +73,19 @@ var Province = (function () {
   function draw() {
     layer.clearLayers();
     var zoom = map.getZoom(), groups = {};
-    if (zoom < DETAIL_ZOOM) {  // one bubble per county
+    if (zoom < DETAIL_ZOOM) {  // counties' totals, neighbours merged on a coarser grid
       Object.keys(counties).forEach(function (code) {
         var c = counties[code];
         if (!c.points) return;
-        groups[code] = {lat: c.lat, lon: c.lon, n: c.points, county: code};
+        var px = map.project([c.lat, c.lon], zoom);
+        var key = Math.floor(px.x / (2 * CELL)) + ":" + Math.floor(px.y / (2 * CELL));
+        var g = groups[key] || (groups[key] = {lat: 0, lon: 0, n: 0, w: 0, codes: []});
+        g.lat += c.lat * c.points; g.lon += c.lon * c.points; g.w += c.points;
+        g.n += c.points; g.codes.push(code);
+      });
+      Object.keys(groups).forEach(function (k) {
+        var g = groups[k]; g.lat /= g.w; g.lon /= g.w;
+        if (g.codes.length === 1) g.county = g.codes[0];
       });
     } else {
       visibleCodes().forEach(function (code) {
@@ -106,6 +114,15 @@ var Province = (function () {
       var m = L.marker([g.lat, g.lon], {icon: ic}).addTo(layer);
       m.on("click", function () {
         if (g.county) { zoomTo(g.county); return; }
+        if (g.codes) {
+          var cb = L.latLngBounds([]);
+          g.codes.forEach(function (code) {
+            var c = counties[code];
+            cb.extend([[c.bounds[1], c.bounds[0]], [c.bounds[3], c.bounds[2]]]);
+          });
+          map.fitBounds(cb);
+          return;
+        }
         var b = L.latLngBounds(g.items.map(function (p) { return [p.lat, p.lon]; }));
         map.fitBounds(b.pad(0.3), {maxZoom: Math.min(map.getMaxZoom(), zoom + 3)});
       });
