@@ -8,7 +8,10 @@ the cache (:mod:`planner.province.cache`) already holds, and runs the others wit
 - on an embedded ``dask.distributed.LocalCluster`` (``workers`` processes of one thread,
   loopback only, no dashboard), or
 - on an existing Dask cluster (``scheduler="tcp://host:8786"``); its workers need the
-  same planner version, which is checked first.
+  same planner version, which is checked first. Such a cluster keeps its own settings:
+  its workers' memory limits and its scheduler's ``allowed-failures`` (how often a task
+  whose worker died is tried again) apply, not ``memory_limit`` and
+  :data:`ALLOWED_FAILURES`.
 
 Pieces are made and sent one per worker at a time, each with its task, so neither the
 client, the scheduler nor the workers ever hold more than a few counties' data. A county
