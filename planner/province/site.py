@@ -200,8 +200,3 @@ def write_planner_map(run: ProvinceRun, summary: dict[str, Any]) -> Path:
     title = f"{summary['study']} 规划图 (planner map)"
     return root.write("planner_map.html", _page(title, "planner", "public/assets", "planner_data"))
 
-
-def outline_sizes(out_dir: Path) -> dict[str, int]:
-    """Bytes of each page and data file of the province site (for checks and reports)."""
-    files = [*out_dir.glob("public/*.html"), *out_dir.glob("public/data/*.js")]
-    return {str(p.relative_to(out_dir)): p.stat().st_size for p in sorted(files)}
