@@ -199,4 +199,3 @@ def write_planner_map(run: ProvinceRun, summary: dict[str, Any]) -> Path:
         root.write(f"planner_data/county/{code}.js", _js("provinceCounty", code, points))
     title = f"{summary['study']} 规划图 (planner map)"
     return root.write("planner_map.html", _page(title, "planner", "public/assets", "planner_data"))
-
