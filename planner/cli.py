@@ -7,18 +7,23 @@ planner template study STUDY.toml | markets OUT.csv|OUT.xlsx
 planner check STUDY.toml [--sites EDITED.gpkg]
     Read every input, build the networks, demand, coverage and candidates: everything a
     run does before siting, so that whatever ``run`` would refuse, ``check`` refuses first.
-planner run STUDY.toml [--out DIR] [--sites EDITED.gpkg]
+planner run STUDY.toml [--out DIR] [--sites EDITED.gpkg] [--scenarios]
+            [--workers N] [--scheduler tcp://host:8786]
     The whole study: inputs → networks → demand → coverage → plan → publish, with a line
     per stage; writes ``summary.json``, the maps, the run's GeoPackage for QGIS
     (``<study>.gpkg``), the proposal and the public site. ``--sites`` reads proposed sites
     edited in QGIS (the ``sites`` layer of a run's GeoPackage) as planned markets: coverage
-    counts them and only what they leave uncovered is sited.
-planner demo [--out DIR] [--seed N]
-    Write the synthetic demo county's inputs (real formats) and run it end to end.
+    counts them and only what they leave uncovered is sited. ``--scenarios`` also runs every
+    ``[scenarios.NAME]`` on the same networks and compares them. A study over many counties
+    runs one Dask task per county (:mod:`planner.province`).
+planner demo [--out DIR] [--seed N] [--counties N [--scale S] [--workers N]]
+    Write the synthetic demo county's inputs (real formats) and run it end to end; with
+    ``--counties N`` a synthetic province of N counties side by side, run by county.
 
 Exit codes: 0 done; 2 a problem with the inputs or the study file, printed as one line
 naming the file, row, column or key and the fix (``--debug`` shows the traceback); 1 a
-bug in planner (the traceback is printed; please report it).
+bug in planner (the traceback is printed; please report it); 3 a run by county in which
+some counties failed (each named with its error; the others are published).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from planner.errors import PlannerError
 if TYPE_CHECKING:
     from planner.inputs import StudyInputs
     from planner.io.planned import PlannedSites
+    from planner.province import CountyOutcome
     from planner.run import PreparedStudy, StudyRun
 
 app = typer.Typer(
@@ -182,6 +188,19 @@ def check(
 
     inputs = _load(study_file, progress)
     study = inputs.study
+    if _splits(inputs):  # a run by county: check the split and prepare the first county
+        from planner.province import county_buffer_m, list_counties
+        from planner.province.split import split_inputs
+
+        _by_county_refuses(sites=sites)
+        n = len(list_counties(inputs.area))
+        buffer = _guard(lambda: county_buffer_m(study))
+        piece = _guard(lambda: next(split_inputs(inputs, buffer_m=buffer)))
+        typer.echo(
+            f"[2/5] {n} counties, one task each in `planner run` (buffer {buffer / 1000:.1f} km);"
+            f" preparing the first, {piece.county.name} ({piece.county.code})"
+        )
+        inputs = piece.inputs
     planned = _guard(lambda: _planned(sites, inputs, study.output_dir))
     prep = _prepare(inputs, progress, planned)
     _guard(lambda: check_output_dir(study.output_dir, inputs=study.files))
@@ -203,14 +222,28 @@ def run(
     scenarios: Annotated[
         bool, typer.Option("--scenarios", help="Also run every [scenarios.NAME] and compare.")
     ] = False,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes of a run by county ([run] workers).")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler of a run by county, e.g. tcp://host:8786."),
+    ] = None,
 ) -> None:
-    """Run a study end to end and publish it: summary.json, maps, GeoPackage, proposal, site."""
+    """Run a study end to end and publish it: summary.json, maps, GeoPackage, proposal, site.
+
+    A study over more than one county runs one task per county on Dask ([run] split).
+    """
     from planner.pipeline import check_output_dir, plan_study, publish_run, run_scenarios
 
     t_all = time.perf_counter()
     inputs = _load(study_file, progress)
     study = inputs.study
     out_dir = _guard(lambda: check_output_dir(out or study.output_dir, inputs=study.files))
+    if _splits(inputs):
+        _by_county_refuses(sites=sites, scenarios=scenarios)
+        _run_by_county(inputs, out_dir, workers, scheduler, progress, t_all)
+        return
     planned = _guard(lambda: _planned(sites, inputs, out_dir))
     runs = None
     if scenarios:
@@ -250,12 +283,43 @@ def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo inputs.")] = Path("demo-output"),
     seed: Annotated[int, typer.Option(help="Random seed of the synthetic region.")] = 20240601,
     progress: Annotated[bool, typer.Option(help="Show progress bars.")] = True,
+    counties: Annotated[
+        int | None,
+        typer.Option(help="Write a synthetic province of this many counties side by side."),
+    ] = None,
+    scale: Annotated[
+        float, typer.Option(help="Area of each county of a province (1 = 1,200 km²).")
+    ] = 0.25,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes of the province run.")
+    ] = None,
 ) -> None:
-    """Write the synthetic demo county (real file formats) and run it end to end."""
+    """Write the synthetic demo county (real file formats) and run it end to end.
+
+    With --counties N: a synthetic province of N counties, run one task per county.
+    """
     from planner.demo import write_demo_inputs
-    from planner.pipeline import plan_study, publish_run
+    from planner.pipeline import check_output_dir, plan_study, publish_run
 
     t0 = time.perf_counter()
+    if counties is not None:
+        from planner.demo import write_province_demo
+
+        prov = _guard(
+            lambda: write_province_demo(
+                out, counties=counties, seed=seed, scale=scale, progress=progress
+            )
+        )
+        typer.echo(
+            f"Wrote a SYNTHETIC province of {counties} counties to {out}/: "
+            f"{prov.population_total:,.0f} people, {prov.street_nodes:,} OSM nodes, "
+            f"{prov.links} roads between neighbouring counties ({time.perf_counter() - t0:.1f} s)"
+        )
+        inputs = _load(prov.study, progress)
+        study = inputs.study
+        out_dir = _guard(lambda: check_output_dir(study.output_dir, inputs=study.files))
+        _run_by_county(inputs, out_dir, workers, None, progress, t0)
+        return
     files = _guard(lambda: write_demo_inputs(out, seed=seed, progress=progress))
     typer.echo(
         f"Wrote the SYNTHETIC demo county's inputs to {out}/ ({time.perf_counter() - t0:.1f} s)"
@@ -275,6 +339,88 @@ def demo(
     for label, path in written.items():
         typer.echo(f"  {label:<22}{path}")
     typer.echo(f"Done in {time.perf_counter() - t0:.1f} s. All of this is synthetic demo data.")
+
+
+def _by_county_refuses(*, sites: Path | None = None, scenarios: bool = False) -> None:
+    """Options a run by county does not take: one error line with the fix (exit 2)."""
+    used = [o for o, on in (("--sites", sites is not None), ("--scenarios", scenarios)) if on]
+    if used:
+        typer.secho(
+            f"error: {' and '.join(used)} work on one county's run, but this study runs by"
+            " county. Fix: run the county on its own ([area] codes = [its code]), or set"
+            ' [run] split = "none" to run the whole area as one study',
+            fg="red",
+            err=True,
+        )
+        raise typer.Exit(code=2)
+
+
+def _splits(inputs: StudyInputs) -> bool:
+    from planner.province import list_counties
+    from planner.province.split import should_split
+
+    return should_split(inputs.study, list_counties(inputs.area))
+
+
+def _run_by_county(
+    inputs: StudyInputs,
+    out_dir: Path,
+    workers: int | None,
+    scheduler: str | None,
+    progress: bool,
+    t_all: float,
+) -> None:
+    """``planner run`` of a study over many counties: a task per county, then the province.
+
+    Exit code 3 when some counties failed (each is named with its error); the others and
+    the province outputs are written all the same.
+    """
+    from tqdm import tqdm
+
+    from planner.province import list_counties, run_province
+    from planner.province.outputs import publish_province
+
+    n = len(list_counties(inputs.area))
+    where = scheduler or inputs.study.run.scheduler or "a local cluster"
+    typer.echo(f"[2/5] {n} counties, one task each, on {where}")
+    bar = tqdm(total=n, desc="counties", unit="county", disable=not progress)
+
+    def done(o: CountyOutcome) -> None:
+        bar.update()
+        if o.status != "done":
+            bar.write(f"  FAILED {o.county.name} ({o.county.code}): {o.error}")
+
+    result = _guard(
+        lambda: run_province(inputs, out_dir, workers=workers, scheduler=scheduler, on_county=done)
+    )
+    bar.close()
+    cached = len(result.counties) - len(result.recomputed)
+    typer.echo(
+        f"[4/5] {len(result.counties) - len(result.failed)} of {n} counties done "
+        f"({len(result.recomputed)} computed, {cached} from the cache) "
+        f"in {result.seconds:.1f} s on {result.workers or 0} worker(s)"
+    )
+    t0 = time.perf_counter()
+    written = _guard(lambda: publish_province(result))
+    typer.echo(f"[5/5] published the province ({time.perf_counter() - t0:.1f} s):")
+    for label, path in written.items():
+        typer.echo(f"  {label:<22}{path}")
+    typer.echo(f"  {'counties':<22}{out_dir / 'counties'}/<code>/")
+    if result.failed:
+        for o in result.failed:
+            typer.secho(
+                f"error: county {o.county.name} ({o.county.code}) failed: {o.error}",
+                fg=typer.colors.RED,
+                err=True,
+            )
+        typer.secho(
+            f"{len(result.failed)} of {n} counties failed; the others are published. "
+            "Fix them and run again: finished counties are not recomputed.",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(code=3)
+    typer.echo(f"Done in {time.perf_counter() - t_all:.1f} s.")
 
 
 def _print_run(run: StudyRun) -> None:

@@ -167,8 +167,12 @@ class OutputError(PlannerError, OSError):
     """An output folder or file that cannot be written (a file in the way, no permission)."""
 
 
+class ClusterError(PlannerError, ConnectionError):
+    """A Dask scheduler that cannot be reached, or a cluster that cannot be started."""
+
+
 class SitingWarning(UserWarning):
     """Siting input that is valid but probably not what was meant (e.g. dropped zeros)."""
 
 
-__all__ += ["OutputError", "SitingError", "SitingWarning"]
+__all__ += ["ClusterError", "OutputError", "SitingError", "SitingWarning"]

@@ -9,7 +9,8 @@ Everything a run can be told from Python can be told here: the readers' options 
 ``[inputs.*]``, demand assumptions under ``[demand]``, candidate sites to add or exclude
 under ``[candidates]``, per-tier thresholds, modes, targets, budgets, capacities and equity
 floors under ``[tiers.*]``, the county rule and the solver under ``[plan]``, the bus service
-day and window under ``[network]``, and the title, issuing unit and date of the published
+day and window under ``[network]``, how a study over many counties is split and where its
+tasks run under ``[run]``, and the title, issuing unit and date of the published
 documents under ``[outputs]``. ``tests/test_study.py`` checks that every public option of
 the functions a run calls has a key.
 
@@ -42,6 +43,7 @@ __all__ = [
     "NetworkSpec",
     "OutputSpec",
     "PlanSpec",
+    "RunSpec",
     "Study",
     "TierSpec",
     "load_study",
@@ -264,6 +266,32 @@ _NETWORK_KEYS: dict[str, _Key] = {
     "window": _Key(_LIST, check=_window),
     "moments": _Key(_LIST, check=_moments),
 }
+_SCHEDULER = re.compile(r"^(tcp|tls|inproc|ucx)://\S+$")
+
+
+def _scheduler(v: Any) -> str | None:
+    if not _SCHEDULER.match(v):
+        return f"must be a Dask scheduler address like 'tcp://10.0.0.5:8786', found {v!r}"
+    return None
+
+
+_MEMORY = re.compile(r"^(auto|\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB))$", re.IGNORECASE)
+
+
+def _memory(v: Any) -> str | None:
+    if not _MEMORY.match(v.strip()):
+        return f'must be a size like "4GB" or "auto", found {v!r}'
+    return None
+
+
+_RUN_KEYS: dict[str, _Key] = {
+    "split": _Key(_STR, choices=("auto", "county", "none")),
+    "workers": _Key(_INT, check=_positive),
+    "scheduler": _Key(_STR, check=_scheduler),
+    "buffer_km": _Key(_NUM, check=_non_negative),
+    "memory_limit": _Key(_STR, check=_memory),
+    "cache": _Key(_BOOL),
+}
 _OUTPUT_KEYS: dict[str, _Key] = {
     "dir": _Key(_STR),
     "title": _Key(_STR),
@@ -367,6 +395,38 @@ class NetworkSpec:
 
 
 @dataclass(frozen=True)
+class RunSpec:
+    """``[run]``: how a study over many counties is split and where its tasks run.
+
+    Attributes
+    ----------
+    split
+        ``"auto"`` (by county when the area holds more than one county), ``"county"``
+        or ``"none"`` (one run over the whole area).
+    workers
+        Worker processes of the embedded Dask ``LocalCluster`` (default: the machine's
+        cores).
+    scheduler
+        Address of an existing Dask scheduler (``tcp://host:8786``); the same tasks then
+        run on that cluster.
+    buffer_km
+        Roads, transit and markets taken around each county (default: the longest tier
+        threshold at the fastest mode's speed, capped; see :mod:`planner.province`).
+    memory_limit
+        Memory of each embedded worker (``"4GB"``; ``"auto"`` shares the machine's).
+    cache
+        Reuse the results of counties whose inputs did not change.
+    """
+
+    split: str = "auto"
+    workers: int | None = None
+    scheduler: str | None = None
+    buffer_km: float | None = None
+    memory_limit: str = "auto"
+    cache: bool = True
+
+
+@dataclass(frozen=True)
 class OutputSpec:
     """``[outputs]``: where outputs go and what the published documents say about themselves."""
 
@@ -400,7 +460,7 @@ class Study:
         Where outputs go (``outputs.dir``).
     projection
         ``"utm"`` or ``"cgcs2000"``.
-    demand, candidates, plan, network, outputs
+    demand, candidates, plan, network, outputs, run
         The other sections (defaults where the file is silent).
     scenarios
         ``[scenarios.NAME]``: the study with that table's keys overriding its own, by name.
@@ -420,6 +480,7 @@ class Study:
     network: NetworkSpec = field(default_factory=NetworkSpec)
     outputs: OutputSpec | None = None
     scenarios: Mapping[str, Study] = field(default_factory=dict)
+    run: RunSpec = field(default_factory=RunSpec)
 
     @classmethod
     def from_file(cls, path: PathArg) -> Study:
@@ -491,6 +552,7 @@ _SECTIONS = (
     "plan",
     "network",
     "outputs",
+    "run",
 )
 
 
@@ -610,6 +672,7 @@ class _Parser:
             network=self.network(data.get("network", {})),
             outputs=outputs,
             scenarios=scenarios,
+            run=RunSpec(**self.keys(self.section(data.get("run", {}), "run"), _RUN_KEYS, "run")),
         )
 
     def scenarios(self, data: Mapping[str, Any]) -> dict[str, Study]:

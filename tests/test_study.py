@@ -179,6 +179,8 @@ def test_every_key_of_the_template_parses(study_dir: Path) -> None:
     assert s.network.window == ("05:00", "09:00")
     assert s.outputs is not None and s.outputs.issuing_unit == "烟台市人力资源和社会保障局"
     assert s.outputs.date is not None and s.outputs.date.isoformat() == "2025-03-01"
+    assert s.run.split == "auto" and s.run.workers == 2 and s.run.buffer_km == 12.5
+    assert s.run.scheduler == "tcp://10.0.0.5:8786" and s.run.memory_limit == "4GB"
 
 
 @pytest.mark.parametrize(
@@ -287,6 +289,13 @@ STUDY_KEYS: dict[str, dict[str, str]] = {
         "solver": "plan.solver",
     },
     "planner.pipeline:prepare_study": {"date": "network.date", "window": "network.window"},
+    "planner.province.runner:run_province": {
+        "workers": "run.workers",
+        "scheduler": "run.scheduler",
+        "buffer_m": "run.buffer_km",
+        "memory_limit": "run.memory_limit",
+        "cache": "run.cache",
+    },
 }
 
 #: Options the pipeline supplies from other stages (not the user's to set).
@@ -319,6 +328,8 @@ NOT_STUDY_OPTIONS = {
     "before",
     "graphs",
     "planned",  # prepare_study: sites kept from an earlier round (planner run --sites)
+    "on_county",  # run_province: the command line's progress bar
+    "task",  # run_province: the county task (tests inject faults)
 }
 
 
@@ -355,6 +366,7 @@ def test_mapped_study_keys_exist() -> None:
         "plan": st._PLAN_KEYS,
         "network": st._NETWORK_KEYS,
         "outputs": st._OUTPUT_KEYS,
+        "run": st._RUN_KEYS,
     }
     for name, kinds in st._INPUT_KINDS.items():
         sections[f"inputs.{name}"] = {k: v for kind in kinds.values() for k, v in kind.items()}

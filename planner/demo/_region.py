@@ -134,15 +134,25 @@ class Region:
         return int(np.argmin(d))
 
 
-def build_region(rng: np.random.Generator, *, scale: float) -> Region:
-    """Draw the county outline, the seat, 8 towns, the villages and the townships."""
+def build_region(
+    rng: np.random.Generator, *, scale: float, outline: shapely.Polygon | None = None
+) -> Region:
+    """Draw the county outline, the seat, 8 towns, the villages and the townships.
+
+    ``outline`` (metric, in the CRS of the demo's centre) gives the county's polygon
+    instead of drawing one: the synthetic province tiles its counties side by side.
+    """
     crs = choose_crs(CENTRE_LON, CENTRE_LAT)
     to_xy = Transformer.from_crs(4326, crs, always_xy=True)
     to_ll = Transformer.from_crs(crs, 4326, always_xy=True)
     cx, cy = to_xy.transform(CENTRE_LON, CENTRE_LAT)
     lin = float(np.sqrt(scale))
 
-    county = _county_outline(rng, float(cx), float(cy), area_m2=COUNTY_AREA_KM2 * 1e6 * scale)
+    if outline is not None:
+        county = outline
+        cx, cy = county.centroid.x, county.centroid.y
+    else:
+        county = _county_outline(rng, float(cx), float(cy), area_m2=COUNTY_AREA_KM2 * 1e6 * scale)
     # The core of the county seat, a little off the county centre.
     off = rng.uniform(-2500, 2500, 2) * lin
     core = Settlement(

@@ -230,7 +230,8 @@ def read_boundaries(
         Declared lon/lat system of the file; ``None`` trusts the file's CRS.
     codes, names
         Keep only these units (by admin code, e.g. ``370602``, or by name, e.g. ``芝罘区``).
-        A code or name that matches nothing is an error.
+        A city or province code that names no unit (``370600``, ``370000``) keeps the units
+        inside it. A code or name that matches nothing is an error.
     code_column, name_column
         Column names, found automatically when omitted (adcode, code, 行政区划代码 … /
         name, 名称 …).
@@ -255,6 +256,8 @@ def read_boundaries(
         keep[:] = False
         for value, col in [(c, "code") for c in codes or []] + [(n, "name") for n in names or []]:
             hit = gdf[col] == _code_text(value) if col == "code" else gdf[col] == str(value)
+            if col == "code" and not hit.any():
+                hit = _within_code(gdf["code"], _code_text(value))
             if not hit.any():
                 raise ColumnError(
                     f"no unit with {col} {value!r} (the file has {len(gdf)} units,"
@@ -266,6 +269,23 @@ def read_boundaries(
             keep |= hit
     out = gdf[keep].reset_index(drop=True)
     return out[["code", "name", *[c for c in out.columns if c not in {"code", "name"}]]]
+
+
+def _within_code(codes: pd.Series, value: str) -> pd.Series:
+    """Units inside a city (``370600``) or province (``370000``) code that names no unit.
+
+    Chinese admin codes nest: a city's counties share its first four digits, a province's
+    its first two.
+
+    Examples
+    --------
+    >>> _within_code(pd.Series(["370602", "370613", "370102"]), "370600").tolist()
+    [True, True, False]
+    """
+    if len(value) != 6 or not value.isdigit() or not value.endswith("00"):
+        return pd.Series(False, index=codes.index)
+    prefix = value[:2] if value.endswith("0000") else value[:4]
+    return codes.str.startswith(prefix) & (codes != value)
 
 
 def _code_text(v: object) -> str:
