@@ -10,14 +10,14 @@ product per iteration; for LSCP redundancy removal.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from planner.analysis.siting._rules import Rules, clock_note, lazy_pick, mask_swaps
+from planner.analysis.siting._budget import Budget
+from planner.analysis.siting._rules import Rules, lazy_pick, mask_swaps
 
 log = logging.getLogger(__name__)
 
@@ -113,11 +113,10 @@ def swap_cover(
     *,
     groups: FloatArray | None = None,
     floor_w: FloatArray | None = None,
-    time_limit_s: float = 30.0,
+    budget: Budget | None = None,
     max_tries: int = 50,
     max_swaps: int | None = None,
-    notes: list[str] | None = None,
-) -> NDArray[np.bool_]:
+) -> tuple[NDArray[np.bool_], bool]:
     """Best-improvement swaps for MCLP until no swap raises the covered weight.
 
     Parameters
@@ -132,22 +131,19 @@ def swap_cover(
         Fixed sites and region minimums (kept by every swap).
     groups, floor_w
         Group weights (demand × k) and the covered weight each group must keep.
-    time_limit_s
-        Wall-clock safety net, seconds (a stop by it is logged and added to ``notes``).
+    budget
+        The call's budget; its clock is a safety net (the caller drops a result it cut).
     max_tries
         Profitable swaps tested per iteration when floors must be checked.
     max_swaps
         Work limit: most swaps made (default ``4 × open sites + 50``), so the answer is the
         same on any machine.
-    notes
-        List the safety-net message is appended to.
 
     Returns
     -------
-    NDArray
-        Open mask.
+    tuple
+        Open mask, and False when the clock stopped the search.
     """
-    t0 = time.perf_counter()
     csr = csc.tocsr()
     state = _CoverState(csc, w, open_mask)
     m = csc.shape[1]
@@ -158,9 +154,8 @@ def swap_cover(
         if swaps >= limit:
             log.info("MCLP swap search stopped by its work limit of %d swaps", limit)
             break
-        if time.perf_counter() - t0 >= time_limit_s:
-            clock_note(notes, "MCLP swap search", time_limit_s, f"{swaps} swaps")
-            break
+        if budget is not None and budget.expired():
+            return state.open, False
         S = np.flatnonzero(state.open)
         if S.size == 0 or S.size == m:
             break
@@ -211,7 +206,7 @@ def swap_cover(
         if done:
             break
         swaps += 1
-    return state.open
+    return state.open, True
 
 
 def repair_floors(
