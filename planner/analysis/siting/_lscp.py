@@ -100,7 +100,8 @@ def lscp_full(A: sp.csr_matrix, setup: _Setup, name: str, budget: Budget) -> Run
         integer=np.ones(cols.size, dtype=bool),
         offset=float(forced.sum()),
     )
-    out = _run(mip, solver=name, budget=budget, share=0.5, start=g.astype(np.float64), what="lscp")
+    out = _run(mip, solver=name, budget=budget, share=0.5, start=g.astype(np.float64), what="lscp",
+               kind="set_cover")  # fmt: skip
     assert out is not None
     best = open_h
     if out.x is not None and out.objective < h_obj - 0.5:

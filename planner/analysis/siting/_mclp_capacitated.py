@@ -157,7 +157,11 @@ def mclp_capacitated(
         start=lp.x if h_ok else None,
         what="capacitated mclp",
     )
-    use_mip = out is not None and out.x is not None and (not h_ok or -out.objective >= h_obj - 1e-9)
+    # the solver's answer unless it is worse than the heuristic's (beyond the MIP tolerance)
+    slack = 1e-6 * max(1.0, abs(h_obj)) if h_ok else 0.0
+    use_mip = (
+        out is not None and out.x is not None and (not h_ok or -out.objective >= h_obj - slack)
+    )
     x = out.x if (use_mip and out is not None) else (lp.x if h_ok else None)
     _raise_if_infeasible(out, h_ok, "mclp", p)
     mip_obj = -out.objective if use_mip and out is not None else float("nan")

@@ -423,7 +423,7 @@ def radius_model(
     fpos[free] = np.arange(free.size)
     p_free = p - int((state == 1).sum())
     thresh = free.size - p_free + 1
-    cap = int(rcol.size) * 2 + w.size + 1
+    cap = int(rcol.size) * 3 + w.size + 1  # per entry: its y, and per level two z
     out = (
         np.zeros(cap, dtype=np.int64),
         np.zeros(cap, dtype=np.int64),

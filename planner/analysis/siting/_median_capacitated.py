@@ -151,7 +151,7 @@ def solve_capacitated(
     use_mip = (
         out is not None
         and out.x is not None
-        and (not h_ok or out.objective <= h_obj + 1e-9 * max(1.0, abs(h_obj)))
+        and (not h_ok or out.objective <= h_obj + 1e-6 * max(1.0, abs(h_obj)))
     )
     x = out.x if (use_mip and out is not None) else h_x
     mip_obj = out.objective if (use_mip and out is not None) else float("nan")

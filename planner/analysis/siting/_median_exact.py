@@ -44,8 +44,8 @@ log = logging.getLogger(__name__)
 SHARE_DESCENT = 0.10
 SHARE_BOUND = 0.08
 SHARE_VNS = 0.25
-SHARE_TREE = 0.30
-SHARE_MIP = 0.40
+SHARE_TREE = 0.10  # the tree first: it settles the easy instances in a fraction of this
+SHARE_MIP = 0.45  # the MIP next; when the MIP is too large, the tree gets its share too
 #: Neighbourhood-search iterations without improvement after which it stops.
 PATIENCE = 400
 
@@ -144,7 +144,8 @@ def solve_median(
         impossible: bool = False,
     ) -> MedianRun:
         return MedianRun(
-            open_h, h_obj, best, obj, bound, status, used, secs, time.perf_counter() - t0,
+            open_h, h_obj, best, obj, bound if np.isfinite(bound) else math.nan, status, used,
+            secs, time.perf_counter() - t0,
             impossible or bound > cut + tol,
         )  # fmt: skip
 
@@ -164,7 +165,7 @@ def solve_median(
         done = search.vns(
             budget.work(SHARE_VNS * scale, MOVE_RATE),
             patience=PATIENCE,
-            lower=max(bound, cut - tol),
+            lower=bound if cutoff is None else max(bound, cut - tol),
             budget=budget,
         )
         if done:
@@ -189,7 +190,7 @@ def solve_median(
         return run("optimal", open_h, h_obj, solver)
     if bound > cut + tol:
         return run("feasible", open_h, h_obj, solver)
-    delta = 1.0 - 1e-6 if integral else 0.5 * MIP_REL_GAP * max(1.0, abs(h_obj))
+    delta = 1.0 - 1e-3 if integral else 0.5 * MIP_REL_GAP * max(1.0, abs(h_obj))
     target = min(h_obj - delta, cut)
     state = np.where(rules.fixed, 1, 0).astype(np.int8)
     if rules.need.size == 0:
@@ -200,12 +201,19 @@ def solve_median(
             "p-median: reduced costs close %d and open %d of %d candidates",
             int(closed.sum()), int((opened & ~rules.fixed).sum()), state.size,
         )  # fmt: skip
+    rm = radius_model(
+        rows, w, p, state=state, region=rules.region, need=rules.need,
+        penalty=penalty, start_open=open_h,
+    )  # fmt: skip
+    nr, nc = rm.model.shape
+    nodes = mip_plan(budget, SHARE_MIP * scale, nr, nc, int(rm.model.A.nnz), "radius")
+    tree_share = SHARE_TREE + (SHARE_MIP if nodes is None else 0.0)  # the MIP's, if skipped
     best, best_obj = open_h, h_obj
     if rules.need.size == 0:
         tree = median_tree(
             rows, w, p, state=state, penalty=penalty, incumbent=open_h,
             upper=min(h_obj, target + delta), lam=lag.lam, delta=delta, node_limit=1 << 40,
-            work=budget.work(SHARE_TREE * scale, LAGRANGE_RATE),
+            work=budget.work(tree_share * scale, LAGRANGE_RATE),
         )  # fmt: skip
         log.info(
             "p-median tree search: %d nodes, %s, cost %.10g, bound %.10g",
@@ -220,12 +228,6 @@ def solve_median(
         if _closed(best_obj, bound) or reached(best_obj) or none:
             status = "optimal" if _closed(best_obj, bound) else "feasible"
             return run(status, best, best_obj, "lagrangian", impossible=none)
-    rm = radius_model(
-        rows, w, p, state=state, region=rules.region, need=rules.need,
-        penalty=penalty, start_open=best,
-    )  # fmt: skip
-    nr, nc = rm.model.shape
-    nodes = mip_plan(budget, SHARE_MIP * scale, nr, nc, int(rm.model.A.nnz))
     if nodes is None:
         msg = (
             f"p-median: the exact model ({nr} rows, {nc} columns after reductions) is too "
@@ -235,6 +237,11 @@ def solve_median(
         log.info(msg)
         budget.notes.append(msg)
         return run("time_limit", best, best_obj, solver)
+    if best is not open_h:  # start the MIP from the tree's better solution
+        rm = radius_model(
+            rows, w, p, state=state, region=rules.region, need=rules.need,
+            penalty=penalty, start_open=best,
+        )  # fmt: skip
     out = solve_mip(
         rm.model, solver=solver, time_limit_s=budget.left(), start=rm.start, node_limit=nodes
     )
@@ -253,9 +260,7 @@ def solve_median(
         mip_bound = math.inf
     else:
         mip_bound = out.bound if np.isfinite(out.bound) else -math.inf
-    bound = max(
-        bound, _round_up(min(mip_bound, target + delta if cutoff is not None else target), integral)
-    )
+    bound = max(bound, _round_up(min(mip_bound, target), integral))  # fixing removed > target
     if _closed(best_obj, bound):
         status = "optimal"
     elif out.status in ("optimal", "infeasible", "time_limit"):

@@ -210,6 +210,7 @@ def _run(
     start: NDArray[np.float64] | None,
     what: str,
     cutoff: float | None = None,
+    kind: str = "cover",
 ) -> MipOutcome | None:
     """The MIP within ``share`` of the budget (a node limit), or None without a solver.
 
@@ -218,7 +219,7 @@ def _run(
     """
     if solver == "heuristic":
         return None
-    nodes = mip_plan(budget, share, *model.shape, int(model.A.nnz))
+    nodes = mip_plan(budget, share, *model.shape, int(model.A.nnz), kind)
     if nodes is None:
         msg = (
             f"{what}: the exact model ({model.shape[0]} rows, {model.shape[1]} columns after "
