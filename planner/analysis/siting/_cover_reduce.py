@@ -19,6 +19,7 @@ import scipy.sparse as sp
 from numba import njit
 from numpy.typing import NDArray
 
+from planner.analysis.siting._budget import Budget
 from planner.analysis.siting._rules import Rules
 
 __all__ = ["cover_lagrangian", "dominated_columns"]
@@ -108,18 +109,27 @@ def dominated_columns(csr: sp.csr_matrix, droppable: NDArray[np.bool_]) -> NDArr
 
 
 @njit(cache=True)
-def _cover_lagrangian(rptr, rind, cptr, cind, fixed, region, need, upper, u, work_limit, ctl):  # type: ignore[no-untyped-def]
+def _cover_lagrangian(  # type: ignore[no-untyped-def]
+    rptr, rind, cptr, cind, fixed, region, need, upper, u, work_limit, max_iter, fst, ist, ctl
+):
+    """Subgradient steps; state in ``fst`` (best, step factor) and ``ist`` (stale, done)."""
     n = rptr.size - 1
     m = cptr.size - 1
-    best = -np.inf
-    theta = 2.0
-    stale = 0
+    best = fst[0]
+    theta = fst[1]
+    stale = ist[0]
+    ist[1] = 0
+    it = 0
     rc = np.zeros(m)
     pick = np.zeros(m, dtype=np.bool_)
     g = np.zeros(n)
     nreg = need.size
     short = np.zeros(max(nreg, 1), dtype=np.int64)
-    while ctl[0] < work_limit:
+    while it < max_iter:
+        if ctl[0] >= work_limit:
+            ist[1] = 1
+            break
+        it += 1
         ctl[1] += 1
         for j in range(m):
             s = 0.0
@@ -158,6 +168,7 @@ def _cover_lagrangian(rptr, rind, cptr, cind, fixed, region, need, upper, u, wor
                 theta /= 2.0
                 stale = 0
         if theta < 1e-4 or upper - best <= 1e-9 * max(1.0, upper):
+            ist[1] = 1
             break
         norm = 0.0
         for i in range(n):
@@ -171,14 +182,20 @@ def _cover_lagrangian(rptr, rind, cptr, cind, fixed, region, need, upper, u, wor
             norm += gi * gi
         ctl[0] += rind.size
         if norm == 0.0:
+            ist[1] = 1
             break
         step = theta * (upper - value) / norm
         for i in range(n):
             u[i] = max(0.0, u[i] + step * g[i])
+    fst[0] = best
+    fst[1] = theta
+    ist[0] = stale
     return best
 
 
-def cover_lagrangian(csr: sp.csr_matrix, rules: Rules, *, upper: float, work: int) -> float:
+def cover_lagrangian(
+    csr: sp.csr_matrix, rules: Rules, *, upper: float, work: int, budget: Budget | None = None
+) -> float | None:
     """Lower bound on the fewest columns covering every row (see the module).
 
     Parameters
@@ -191,28 +208,33 @@ def cover_lagrangian(csr: sp.csr_matrix, rules: Rules, *, upper: float, work: in
         Size of a known cover (scales the steps).
     work
         Work limit (entries visited).
+    budget
+        The call's budget: the clock is looked at every 25 steps.
 
     Returns
     -------
-    float
-        The best bound found (``-inf`` if no step ran).
+    float or None
+        The best bound found (``-inf`` if no step ran), or None when the clock stopped the
+        steps (the caller drops them).
     """
     A = sp.csr_matrix(csr, dtype=np.float64)
     C = A.tocsc()
     u = np.full(A.shape[0], 1.0 / max(1, int(np.diff(A.indptr).max(initial=1))))
     ctl = np.zeros(2, dtype=np.int64)
-    return float(
-        _cover_lagrangian(
-            A.indptr.astype(np.int64),
-            A.indices.astype(np.int64),
-            C.indptr.astype(np.int64),
-            C.indices.astype(np.int64),
-            rules.fixed.astype(np.bool_),
-            rules.region.astype(np.int64),
-            rules.need.astype(np.int64),
-            float(upper),
-            u,
-            int(work),
-            ctl,
-        )
+    fst = np.array([-np.inf, 2.0])
+    ist = np.zeros(2, dtype=np.int64)
+    arrays = (
+        A.indptr.astype(np.int64),
+        A.indices.astype(np.int64),
+        C.indptr.astype(np.int64),
+        C.indices.astype(np.int64),
+        rules.fixed.astype(np.bool_),
+        rules.region.astype(np.int64),
+        rules.need.astype(np.int64),
     )
+    while True:
+        best = float(_cover_lagrangian(*arrays, float(upper), u, int(work), 25, fst, ist, ctl))
+        if ist[1]:
+            return best
+        if budget is not None and budget.expired():
+            return None

@@ -69,10 +69,15 @@ def lscp_full(A: sp.csr_matrix, setup: _Setup, name: str, budget: Budget) -> Run
     moves = budget.work(0.25, setcover.LS_MOVE_RATE)
     if nr:
         better, done = setcover.lscp_local_search(core, g, rc, iterations=moves, budget=budget)
-        if done:
-            g = better
-        else:
+        if not done:
             budget.cut("the LSCP local search", "the greedy cover")
+            open_g = forced.copy()
+            open_g[cols[g]] = True
+            late = "heuristic" if name == "heuristic" else "time_limit"
+            used = "heuristic" if name == "heuristic" else name
+            c = float(open_g.sum())
+            return Run(open_g, c, open_g, c, math.nan, late, used, 0.0, budget.elapsed())
+        g = better
     open_h = forced.copy()
     open_h[cols[g]] = True
     h_obj = float(open_h.sum())
@@ -82,7 +87,13 @@ def lscp_full(A: sp.csr_matrix, setup: _Setup, name: str, budget: Budget) -> Run
     low = float(rc.need.sum())
     if nr:
         low = max(low, float(setcover.disjoint_rows(core)))
-        lag = cover_lagrangian(core, rc, upper=float(g.sum()), work=budget.work(0.1, LAGRANGE_RATE))
+        lag = cover_lagrangian(
+            core, rc, upper=float(g.sum()), work=budget.work(0.1, LAGRANGE_RATE), budget=budget
+        )
+        if lag is None:  # the clock stopped it: no MIP either
+            budget.cut("the set-cover Lagrangian bound", "the heuristic cover")
+            low += float(forced.sum())
+            return Run(open_h, h_obj, open_h, h_obj, low, "time_limit", name, 0.0, t_h)
         if np.isfinite(lag):
             low = max(low, math.ceil(lag - 1e-6))
     low += float(forced.sum())

@@ -28,9 +28,13 @@ import scipy.sparse as sp
 from numba import njit
 from numpy.typing import NDArray
 
+from planner.analysis.siting._budget import Budget
 from planner.analysis.siting._mip import MipModel
 
 __all__ = ["RadiusModel", "fix_by_reduced_cost", "lagrangian", "radius_model", "sorted_rows"]
+
+#: Subgradient steps between two looks at the clock.
+STEPS_PER_LOOK = 25
 
 
 def sorted_rows(
@@ -98,7 +102,8 @@ def _subgradient(  # type: ignore[no-untyped-def]
     need,
     upper,
     lam,
-    theta_io,
+    fst,
+    ist,
     max_iter,
     work_limit,
     halve_after,
@@ -109,19 +114,26 @@ def _subgradient(  # type: ignore[no-untyped-def]
 ):
     """Subgradient steps from ``lam``; the best bound, with its multipliers, ρ and choice.
 
-    ``ctl[0]`` counts work (entries visited), ``ctl[1]`` steps. Returns ``inf`` when no
-    choice of ``p`` candidates exists (too many closed).
+    The search state lives in ``fst`` (best bound, step factor) and ``ist`` (steps since
+    the best improved, done flag), so a search run in pieces of ``max_iter`` steps takes the
+    same steps as one run; ``ist[1]`` is set when it has converged or reached
+    ``work_limit``. ``ctl[0]`` counts work (entries visited), ``ctl[1]`` steps. Returns
+    ``inf`` when no choice of ``p`` candidates exists (too many closed).
     """
     n = w.size
     m = opened.size
-    best = -np.inf
-    theta = theta_io[0]
-    stale = 0
+    best = fst[0]
+    theta = fst[1]
+    stale = ist[0]
     rho = np.zeros(m)
     g = np.empty(n)
     tol = 1e-9 * max(1.0, abs(upper))
     it = 0
-    while it < max_iter and ctl[0] < work_limit:
+    ist[1] = 0
+    while it < max_iter:
+        if ctl[0] >= work_limit:
+            ist[1] = 1
+            break
         it += 1
         rho[:] = 0.0
         for i in range(n):
@@ -140,6 +152,8 @@ def _subgradient(  # type: ignore[no-untyped-def]
         ctl[0] += 4 * m
         if not ok:
             ctl[1] += it
+            ist[1] = 1
+            fst[0] = np.inf
             return np.inf
         value = 0.0
         for i in range(n):
@@ -161,6 +175,7 @@ def _subgradient(  # type: ignore[no-untyped-def]
                 theta /= 2.0
                 stale = 0
         if theta < 1e-4 or upper - best <= tol:
+            ist[1] = 1
             break
         norm = 0.0
         for i in range(n):
@@ -179,11 +194,14 @@ def _subgradient(  # type: ignore[no-untyped-def]
             g[i] = gi
             norm += gi * gi
         if norm == 0.0:
+            ist[1] = 1
             break
         step = theta * (upper - value) / norm
         for i in range(n):
             lam[i] += step * g[i]
-    theta_io[0] = theta
+    fst[0] = best
+    fst[1] = theta
+    ist[0] = stale
     ctl[1] += it
     return best
 
@@ -197,6 +215,7 @@ class Lagrange:
     lam: NDArray[np.float64]
     steps: int
     work: int
+    cut: bool = False  # stopped by the clock: the caller drops it
 
 
 def lagrangian(
@@ -211,6 +230,7 @@ def lagrangian(
     upper: float,
     start: NDArray[np.float64],
     work: int,
+    budget: Budget | None = None,
 ) -> Lagrange:
     """Lagrangian lower bound of the p-median by subgradient steps within ``work`` units.
 
@@ -232,6 +252,9 @@ def lagrangian(
         Initial multipliers (e.g. each row's weighted cost in that solution).
     work
         Work limit (entries visited): the same bound on any machine.
+    budget
+        The call's budget: the clock is looked at every :data:`STEPS_PER_LOOK` steps, and a
+        search it stops is returned with ``cut`` set (the caller drops it).
 
     Returns
     -------
@@ -244,13 +267,21 @@ def lagrangian(
     best_lam = np.asarray(start, dtype=np.float64).copy()
     best_rho = np.zeros(m)
     ctl = np.zeros(2, dtype=np.int64)
-    bound = _subgradient(
-        rptr, rcol, rcost, w, pen, penalty is not None, int(p), fixed.astype(np.bool_),
-        np.zeros(m, dtype=np.bool_), region.astype(np.int64), need.astype(np.int64),
-        float(upper), np.asarray(start, dtype=np.float64).copy(), np.array([2.0]),
-        1 << 40, int(work), 30, best_lam, best_rho, np.zeros(m, dtype=np.bool_), ctl,
-    )  # fmt: skip
-    return Lagrange(float(bound), best_rho, best_lam, int(ctl[1]), int(ctl[0]))
+    fst = np.array([-np.inf, 2.0])
+    ist = np.zeros(2, dtype=np.int64)
+    lam = np.asarray(start, dtype=np.float64).copy()
+    pick = np.zeros(m, dtype=np.bool_)
+    while True:
+        bound = _subgradient(
+            rptr, rcol, rcost, w, pen, penalty is not None, int(p), fixed.astype(np.bool_),
+            np.zeros(m, dtype=np.bool_), region.astype(np.int64), need.astype(np.int64),
+            float(upper), lam, fst, ist, STEPS_PER_LOOK, int(work), 30, best_lam, best_rho,
+            pick, ctl,
+        )  # fmt: skip
+        if ist[1]:
+            return Lagrange(float(bound), best_rho, best_lam, int(ctl[1]), int(ctl[0]))
+        if budget is not None and budget.expired():
+            return Lagrange(float(bound), best_rho, best_lam, int(ctl[1]), int(ctl[0]), True)
 
 
 def fix_by_reduced_cost(

@@ -130,6 +130,7 @@ def solve_median(
     else:
         budget.cut("the p-median local search", "the starting solution")
     h_obj = _cost(csr, w, pen, open_h)
+    late = "heuristic" if solver == "heuristic" else "time_limit"  # the status after a cut
     rows = sorted_rows(csr)
     penalty = pen if has_pen else None
     bound = -math.inf
@@ -151,28 +152,33 @@ def solve_median(
 
     if reached(h_obj):
         return run("heuristic" if solver == "heuristic" else "feasible", open_h, h_obj, solver)
+    if not descended:
+        return run(late, open_h, h_obj, "heuristic" if solver == "heuristic" else solver)
     if solver != "heuristic":
         _, d1, _ = heur.median_state(csr, w, pen, open_h)
         lag = lagrangian(
             rows, w, p, fixed=rules.fixed, region=rules.region, need=rules.need,
             penalty=penalty, upper=min(h_obj, cut), start=w * d1,
-            work=budget.work(SHARE_BOUND * scale, LAGRANGE_RATE),
+            work=budget.work(SHARE_BOUND * scale, LAGRANGE_RATE), budget=budget,
         )  # fmt: skip
+        if lag.cut:
+            budget.cut("the p-median Lagrangian bound", "the local search's solution")
+            return run(late, open_h, h_obj, solver)
         bound = _round_up(lag.bound, integral)
         if bound > cut + tol:
             return run("feasible", open_h, h_obj, solver)
-    if descended and not _closed(h_obj, bound):
+    if not _closed(h_obj, bound):
         done = search.vns(
             budget.work(SHARE_VNS * scale, MOVE_RATE),
             patience=PATIENCE,
             lower=bound if cutoff is None else max(bound, cut - tol),
             budget=budget,
         )
-        if done:
-            open_h = search.open_mask
-            h_obj = _cost(csr, w, pen, open_h)
-        else:
+        if not done:
             budget.cut("the p-median neighbourhood search", "the local search's solution")
+            return run(late, open_h, h_obj, "heuristic" if solver == "heuristic" else solver)
+        open_h = search.open_mask
+        h_obj = _cost(csr, w, pen, open_h)
     if solver == "heuristic" or lag is None:
         return run("heuristic", open_h, h_obj, "heuristic")
     if _closed(h_obj, bound) or reached(h_obj):
@@ -181,8 +187,11 @@ def solve_median(
     lag2 = lagrangian(
         rows, w, p, fixed=rules.fixed, region=rules.region, need=rules.need,
         penalty=penalty, upper=min(h_obj, cut), start=lag.lam,
-        work=budget.work(SHARE_BOUND / 2 * scale, LAGRANGE_RATE),
+        work=budget.work(SHARE_BOUND / 2 * scale, LAGRANGE_RATE), budget=budget,
     )  # fmt: skip
+    if lag2.cut:
+        budget.cut("the second p-median Lagrangian bound", "the best solution found before it")
+        return run(late, open_h, h_obj, solver)
     if lag2.bound > lag.bound:
         lag = lag2
         bound = max(bound, _round_up(lag.bound, integral))
@@ -212,9 +221,12 @@ def solve_median(
     if rules.need.size == 0:
         tree = median_tree(
             rows, w, p, state=state, penalty=penalty, incumbent=open_h,
-            upper=min(h_obj, target + delta), lam=lag.lam, delta=delta, node_limit=1 << 40,
-            work=budget.work(tree_share * scale, LAGRANGE_RATE),
+            upper=min(h_obj, target + delta), lam=lag.lam, delta=delta,
+            work=budget.work(tree_share * scale, LAGRANGE_RATE), budget=budget,
         )  # fmt: skip
+        if tree.cut:
+            budget.cut("the p-median tree search", "the best solution found before it")
+            return run(late, open_h, h_obj, solver)
         log.info(
             "p-median tree search: %d nodes, %s, cost %.10g, bound %.10g",
             tree.nodes, "finished" if tree.finished else "stopped", tree.objective, tree.bound,

@@ -20,6 +20,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from planner.analysis.siting._budget import Budget
 from planner.analysis.siting._median_bound import _subgradient
 
 __all__ = ["TreeOutcome", "median_tree"]
@@ -27,6 +28,8 @@ __all__ = ["TreeOutcome", "median_tree"]
 #: Subgradient steps at the root and at every other node.
 ROOT_STEPS = 300
 NODE_STEPS = 40
+#: Nodes between two looks at the clock.
+NODES_PER_LOOK = 50
 
 
 @njit(cache=True)
@@ -54,55 +57,54 @@ def _tree(  # type: ignore[no-untyped-def]
     pen,
     has_pen,
     p,
-    state0,
     region,
     need,
-    upper0,
     best_open,
-    lam0,
-    node_limit,
+    stack,
+    node_stop,
     work_limit,
     delta,
     ctl,
+    fctl,
 ):
-    """Depth-first search; returns (incumbent cost, proven lower bound, finished)."""
-    m = state0.size
+    """Depth-first search until the stack is empty, ``node_stop`` nodes, or the work limit.
+
+    The tree lives in ``stack`` (states, multipliers, step factors, parent bounds), ``ctl``
+    (work, top of the stack, nodes) and ``fctl`` (incumbent cost), so a search run in pieces
+    explores the same nodes as one run.
+    """
+    states, lams, thetas, pbound = stack
+    m = states.shape[1]
     n = w.size
-    cap = 2 * m + 4
-    states = np.zeros((cap, m), dtype=np.int8)
-    lams = np.zeros((cap, n))
-    thetas = np.zeros(cap)
-    pbound = np.zeros(cap)
-    top = 0
-    states[0] = state0
-    lams[0] = lam0
-    thetas[0] = 2.0
-    pbound[0] = -np.inf
-    top = 1
-    ub = upper0
+    cap = states.shape[0]
+    ub = fctl[0]
     best_lam = np.zeros(n)
     best_rho = np.zeros(m)
     best_pick = np.zeros(m, dtype=np.bool_)
-    theta_io = np.zeros(1)
-    nodes = 0
-    while top > 0:
-        if nodes >= node_limit or ctl[0] >= work_limit:
-            break
-        top -= 1
+    fst = np.zeros(2)
+    ist = np.zeros(2, dtype=np.int64)
+    sctl = np.zeros(2, dtype=np.int64)
+    while ctl[1] > 0 and ctl[2] < node_stop and ctl[0] < work_limit:
+        ctl[1] -= 1
+        top = ctl[1]
         if pbound[top] > ub - delta:
             continue
         state = states[top].copy()
         lam = lams[top].copy()
-        theta_io[0] = thetas[top]
         opened = state == 1
         closed = state == -1
-        steps = ROOT_STEPS if nodes == 0 else NODE_STEPS
-        halve = 30 if nodes == 0 else 8
+        root = ctl[2] == 0
+        fst[0] = -np.inf
+        fst[1] = thetas[top]
+        ist[0] = 0
+        sctl[0] = ctl[0]
         bound = _subgradient(
             rptr, rcol, rcost, w, pen, has_pen, p, opened, closed, region, need, ub, lam,
-            theta_io, steps, work_limit, halve, best_lam, best_rho, best_pick, ctl,
+            fst, ist, ROOT_STEPS if root else NODE_STEPS, work_limit, 30 if root else 8,
+            best_lam, best_rho, best_pick, sctl,
         )  # fmt: skip
-        nodes += 1
+        ctl[0] = sctl[0]
+        ctl[2] += 1
         if bound == np.inf:
             continue
         bound = max(bound, pbound[top])
@@ -156,24 +158,16 @@ def _tree(  # type: ignore[no-untyped-def]
                 if state[j] == 0 and (jb < 0 or best_rho[j] < best_rho[jb]):
                     jb = j
         if top + 2 > cap:
+            ctl[1] = top + 1  # no room: keep this node unexplored, its bound stands
             break
-        states[top] = state
-        states[top, jb] = -1
-        lams[top] = best_lam
-        thetas[top] = theta_io[0]
-        pbound[top] = bound
-        top += 1
-        states[top] = state
-        states[top, jb] = 1
-        lams[top] = best_lam
-        thetas[top] = theta_io[0]
-        pbound[top] = bound
-        top += 1
-    lb = ub
-    for t in range(top):
-        lb = min(lb, pbound[t])
-    ctl[2] = nodes
-    return ub, lb, top == 0
+        for side in (-1, 1):
+            states[ctl[1]] = state
+            states[ctl[1], jb] = side
+            lams[ctl[1]] = best_lam
+            thetas[ctl[1]] = fst[1]
+            pbound[ctl[1]] = bound
+            ctl[1] += 1
+    fctl[0] = ub
 
 
 @dataclass
@@ -186,6 +180,7 @@ class TreeOutcome:
     finished: bool
     nodes: int
     work: int
+    cut: bool = False  # stopped by the clock: the caller drops it
 
 
 def median_tree(
@@ -199,8 +194,8 @@ def median_tree(
     upper: float,
     lam: NDArray[np.float64],
     delta: float,
-    node_limit: int,
     work: int,
+    budget: Budget | None = None,
 ) -> TreeOutcome:
     """Branch and bound from ``state`` (1 open, -1 closed, 0 free) and an incumbent.
 
@@ -223,8 +218,11 @@ def median_tree(
     delta
         A node is pruned when its bound exceeds ``upper - delta`` (just under one unit when
         costs are whole numbers, the MIP tolerance otherwise).
-    node_limit, work
-        Work limits: nodes and entries visited.
+    work
+        Work limit (entries visited).
+    budget
+        The call's budget: the clock is looked at every :data:`NODES_PER_LOOK` nodes, and
+        a search it stops is returned with ``cut`` set (the caller drops it).
 
     Returns
     -------
@@ -234,14 +232,36 @@ def median_tree(
     """
     rptr, rcol, rcost = rows
     m = state.size
+    n = w.size
     best = incumbent.astype(np.bool_).copy()
-    ctl = np.zeros(3, dtype=np.int64)
+    cap = 2 * m + 4
+    stack = (
+        np.zeros((cap, m), dtype=np.int8),
+        np.zeros((cap, n)),
+        np.zeros(cap),
+        np.zeros(cap),
+    )
+    stack[0][0] = state
+    stack[1][0] = np.asarray(lam, dtype=np.float64)
+    stack[2][0] = 2.0
+    stack[3][0] = -np.inf
+    ctl = np.array([0, 1, 0], dtype=np.int64)  # work, top of the stack, nodes
+    fctl = np.array([float(upper)])
     pen = penalty if penalty is not None else np.zeros(w.size)
-    ub, lb, finished = _tree(
-        rptr, rcol, rcost, w, pen, penalty is not None, int(p), state.astype(np.int8),
-        np.full(m, -1, dtype=np.int64), np.zeros(0, dtype=np.int64), float(upper), best,
-        np.asarray(lam, dtype=np.float64), int(node_limit), int(work), float(delta), ctl,
-    )  # fmt: skip
+    cut = False
+    while ctl[1] > 0 and ctl[0] < work:
+        _tree(
+            rptr, rcol, rcost, w, pen, penalty is not None, int(p),
+            np.full(m, -1, dtype=np.int64), np.zeros(0, dtype=np.int64), best, stack,
+            int(ctl[2]) + NODES_PER_LOOK, int(work), float(delta), ctl, fctl,
+        )  # fmt: skip
+        if ctl[1] > 0 and ctl[0] < work and budget is not None and budget.expired():
+            cut = True
+            break
+    ub = float(fctl[0])
+    top = int(ctl[1])
+    finished = top == 0
+    lb = min([ub, *stack[3][:top].tolist()])
     if finished:  # every node was pruned: no solution below ub - delta
         lb = max(lb, ub - delta)
-    return TreeOutcome(best, float(ub), float(lb), bool(finished), int(ctl[2]), int(ctl[0]))
+    return TreeOutcome(best, ub, float(lb), finished, int(ctl[2]), int(ctl[0]), cut)
