@@ -194,10 +194,12 @@ def instance(m: int, n: int, seed: int = 0, share: float = 0.01) -> dict[str, An
     return {"times": times, "w": weights, "cutoff_s": cutoff_s, "m": m, "n": n}
 
 
-def run_planner(model: str, inst: dict[str, Any], *, solver: str, limit: float) -> dict[str, Any]:
+def run_planner(
+    model: str, inst: dict[str, Any], *, solver: str, limit: float, p: int = 0
+) -> dict[str, Any]:
     t0 = time.perf_counter()
     cover = coverage_matrix(inst["times"], inst["cutoff_s"])
-    p = max(1, inst["m"] // 10)
+    p = p or max(1, inst["m"] // 10)
     if model == "mclp":
         r = mclp(cover, inst["w"], p, time_limit_s=limit, solver=solver)
     elif model == "lscp":
@@ -239,7 +241,7 @@ def _spopt_child(model: str, inst: dict[str, Any], limit: float, q: Any) -> None
     t0 = time.perf_counter()
     dense = inst["times"].toarray()
     absent = inst["times"].toarray() == 0
-    p = max(1, inst["m"] // 10)
+    p = inst.get("p") or max(1, inst["m"] // 10)
     solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=limit)
     if model == "mclp":
         dense[absent] = np.inf
@@ -285,7 +287,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--suite", choices=["both", "pmed", "spopt"], default="both")
+    ap.add_argument("--suite", choices=["both", "pmed", "spopt", "limit"], default="both")
+    ap.add_argument("--p", type=int, default=0, help="spopt suite: sites (0: candidates / 10)")
     ap.add_argument("--pmed", default="1-40", help="instances, e.g. 1-40 or 1,5,21-25")
     ap.add_argument("--pmed-limit-s", type=float, default=60.0)
     ap.add_argument(
@@ -313,6 +316,35 @@ def main() -> None:
         run_pmed(args)
     if args.suite in ("both", "spopt"):
         run_spopt_suite(args)
+    if args.suite == "limit":
+        run_limit_suite(args)
+
+
+def run_limit_suite(args: argparse.Namespace) -> None:
+    """Every model with ``time_limit_s=1`` on large instances: seconds taken per call."""
+    print(f"limit suite; load average (1/5/15 min) {_load()} on {os.cpu_count()} CPUs")
+    inst = instance(2000, 20000, seed=args.seed)
+    cover = coverage_matrix(inst["times"], inst["cutoff_s"])
+    d = pmed_instance(38)
+    calls = {
+        "lscp 2000x20000": lambda: lscp(cover, time_limit_s=1),
+        "lscp 90% 2000x20000": lambda: lscp(cover, target=0.9, weights=inst["w"], time_limit_s=1),
+        "mclp p=50": lambda: mclp(cover, inst["w"], 50, time_limit_s=1),
+        "mclp p=200": lambda: mclp(cover, inst["w"], 200, time_limit_s=1),
+        "p_median p=200": lambda: p_median(
+            inst["times"], inst["w"], 200, unassigned_cost_s=2 * inst["cutoff_s"],
+            time_limit_s=1,
+        ),
+        "p_median pmed38": lambda: p_median(d, None, 5, time_limit_s=1),
+    }  # fmt: skip
+    print(f"{'call':22} {'seconds':>8} {'status':>10} {'gap':>8}  clock cut")
+    for name, call in calls.items():
+        t0 = time.perf_counter()
+        r = call()
+        secs = time.perf_counter() - t0
+        cut = any("was stopped by the" in n for n in r.notes)
+        print(f"{name:22} {secs:8.2f} {r.status:>10} {r.gap:8.2e}  {cut}", flush=True)
+    print(f"load average (1/5/15 min) at the end: {_load()}")
 
 
 def run_spopt_suite(args: argparse.Namespace) -> None:
@@ -327,11 +359,13 @@ def run_spopt_suite(args: argparse.Namespace) -> None:
     for size in args.sizes.split(","):
         m, n = (int(v) for v in size.split("x"))
         inst = instance(m, n, seed=args.seed)
+        inst["p"] = args.p or max(1, m // 10)
         dens = inst["times"].nnz / (m * n) * 100
         for model in args.models.split(","):
             solvers = ["highs", "cbc"] if args.both_solvers else ["auto"]
             rows = [
-                (s, run_planner(model, inst, solver=s, limit=args.time_limit_s)) for s in solvers
+                (s, run_planner(model, inst, solver=s, limit=args.time_limit_s, p=args.p))
+                for s in solvers
             ]
             sp_res: dict[str, Any] | str = "skipped"
             if m * n <= args.spopt_max_cells:

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 
 from planner.analysis.siting import _cover_heuristics as heur
 from planner.analysis.siting import _set_cover as setcover
-from planner.analysis.siting._budget import LAGRANGE_RATE, Budget
+from planner.analysis.siting._budget import LAGRANGE_RATE, Budget, mip_plan
 from planner.analysis.siting._cover_reduce import cover_lagrangian, dominated_columns
 from planner.analysis.siting._inputs import _Cover, _Setup
 from planner.analysis.siting._median_bound import lagrangian, sorted_rows
@@ -66,7 +66,9 @@ def lscp_full(A: sp.csr_matrix, setup: _Setup, name: str, budget: Budget) -> Run
         g = heur.lscp_greedy(sp.csc_matrix(core), np.ones(nr), float(nr), rc, full=True)
     elif rc.need.any():
         g = heur.lscp_greedy(sp.csc_matrix(core), np.ones(0), 0.0, rc, full=True)
-    moves = budget.work(0.25, setcover.LS_MOVE_RATE)
+    # the local search gets the MIP's share too when the core is too large for a MIP
+    mip_ok = mip_plan(budget, 0.5, nr, cols.size, int(core.nnz), "set_cover") is not None
+    moves = budget.work(0.25 if mip_ok else 0.6, setcover.LS_MOVE_RATE)
     if nr:
         better, done = setcover.lscp_local_search(core, g, rc, iterations=moves, budget=budget)
         if not done:
@@ -88,7 +90,7 @@ def lscp_full(A: sp.csr_matrix, setup: _Setup, name: str, budget: Budget) -> Run
     if nr:
         low = max(low, float(setcover.disjoint_rows(core)))
         lag = cover_lagrangian(
-            core, rc, upper=float(g.sum()), work=budget.work(0.1, LAGRANGE_RATE), budget=budget
+            core, rc, upper=float(g.sum()), work=budget.work(0.2, LAGRANGE_RATE), budget=budget
         )
         if lag is None:  # the clock stopped it: no MIP either
             budget.cut("the set-cover Lagrangian bound", "the heuristic cover")

@@ -26,7 +26,7 @@ __all__ = ["disjoint_rows", "lscp_local_search", "reduce_set_cover"]
 #: Moves per round of :func:`lscp_local_search`.
 LS_ROUND = 25_000
 #: Rounds without a smaller cover after which the local search stops.
-LS_PATIENCE = 4
+LS_PATIENCE = 8
 #: Moves per second on the 2,000 × 20,000 benchmark core (one core), for work limits.
 LS_MOVE_RATE = 2.5e4
 #
@@ -450,11 +450,10 @@ def lscp_local_search(
     done = 0
     stale = 0
     k = 0
-    round_size = min(LS_ROUND, max(1_000, iterations // 8))
     while done < iterations and stale < LS_PATIENCE:
         if budget is not None and budget.expired():
             return best, False
-        step = min(round_size, iterations - done)
+        step = min(LS_ROUND, iterations - done)
         out = _ils_kernel(
             *arrays,
             best,
