@@ -30,13 +30,24 @@ __all__ = ["drop_redundant", "greedy_cover", "lscp_greedy", "repair_floors", "sw
 class _CoverState:
     """Coverage counts for a set of open candidates (A is demand × candidates, csc and csr)."""
 
-    def __init__(self, csc: sp.csc_matrix, w: FloatArray, open_mask: NDArray[np.bool_]) -> None:
+    def __init__(
+        self,
+        csc: sp.csc_matrix,
+        w: FloatArray,
+        open_mask: NDArray[np.bool_],
+        track: FloatArray | None = None,
+    ) -> None:
         self.csc = csc
         self.w = w
         self.count = (
             np.asarray(csc[:, np.flatnonzero(open_mask)].sum(axis=1)).ravel().astype(np.int64)
         )
         self.open = open_mask.copy()
+        # running totals (checked exactly before they are trusted): uncovered rows, and the
+        # covered weight of ``track``
+        self.track = track if track is not None else w
+        self.zero = int((self.count == 0).sum())
+        self.cov = float(self.track[self.count > 0].sum())
 
     def column(self, j: int) -> IntArray:
         return self.csc.indices[self.csc.indptr[j] : self.csc.indptr[j + 1]].astype(np.int64)
@@ -46,12 +57,20 @@ class _CoverState:
         return float(self.w[rows][self.count[rows] == 0].sum())
 
     def add(self, j: int) -> None:
-        self.count[self.column(j)] += 1
+        rows = self.column(j)
+        new = rows[self.count[rows] == 0]
+        self.count[rows] += 1
         self.open[j] = True
+        self.zero -= new.size
+        self.cov += float(self.track[new].sum())
 
     def drop(self, j: int) -> None:
-        self.count[self.column(j)] -= 1
+        rows = self.column(j)
+        self.count[rows] -= 1
         self.open[j] = False
+        lost = rows[self.count[rows] == 0]
+        self.zero += lost.size
+        self.cov -= float(self.track[lost].sum())
 
     def covered_weight(self) -> float:
         return float(self.w[self.count > 0].sum())
@@ -304,7 +323,7 @@ def lscp_greedy(
         Open mask meeting the target, floors and region minimums.
     """
     gain_w = np.ones_like(w) if full else w
-    state = _CoverState(csc, gain_w, rules.fixed)
+    state = _CoverState(csc, gain_w, rules.fixed, track=w)
     for r in np.flatnonzero(rules.deficits(state.open)):
         pool = np.flatnonzero((rules.region == r) & ~state.open)
         init = np.array([state.gain(int(j)) for j in pool])
@@ -320,8 +339,11 @@ def lscp_greedy(
 
     def met() -> bool:
         if full:
-            return bool(np.all(state.count > 0)) and floors_ok()
-        return covered_w() >= target_w - 1e-9 * max(target_w, 1.0) and floors_ok()
+            return state.zero == 0 and bool(np.all(state.count > 0)) and floors_ok()
+        tol = 1e-9 * max(target_w, 1.0)
+        if state.cov < target_w - tol - 1e-9 * max(1.0, abs(state.cov)):  # surely not yet
+            return False
+        return covered_w() >= target_w - tol and floors_ok()
 
     if not met():
         rest = np.flatnonzero(~state.open)

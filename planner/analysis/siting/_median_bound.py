@@ -37,18 +37,31 @@ __all__ = ["RadiusModel", "fix_by_reduced_cost", "lagrangian", "radius_model", "
 STEPS_PER_LOOK = 25
 
 
+@njit(cache=True)
+def _sort_segments(ptr, col, cost):  # type: ignore[no-untyped-def]
+    """Sort each row's (cost, column) pairs by cost, ties in column order (stable)."""
+    out_c = np.empty_like(col)
+    out_v = np.empty_like(cost)
+    for i in range(ptr.size - 1):
+        a, b = ptr[i], ptr[i + 1]
+        order = np.argsort(cost[a:b], kind="mergesort")
+        for t in range(b - a):
+            out_c[a + t] = col[a + order[t]]
+            out_v[a + t] = cost[a + order[t]]
+    return out_c, out_v
+
+
 def sorted_rows(
     csr: sp.csr_matrix,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]:
     """CSR arrays of ``csr`` with each row's entries in increasing cost (then column)."""
-    n = csr.shape[0]
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
-    order = np.lexsort((csr.indices, csr.data, rows))
-    return (
-        csr.indptr.astype(np.int64),
-        csr.indices[order].astype(np.int64),
-        np.asarray(csr.data[order], dtype=np.float64),
+    A = sp.csr_matrix(csr)
+    A.sort_indices()
+    ptr = A.indptr.astype(np.int64)
+    col, cost = _sort_segments(
+        ptr, A.indices.astype(np.int64), np.asarray(A.data, dtype=np.float64)
     )
+    return ptr, col, cost
 
 
 @njit(cache=True)

@@ -122,7 +122,8 @@ def solve_median(
 
     if start is None:
         start, _ = heur.greedy_median(sp.csc_matrix(csr), csr, w, pen, p, rules)
-    search = MedianSearch(csr, w, pen, start, rules, seed=seed)
+    rows = sorted_rows(csr)
+    search = MedianSearch(csr, w, pen, start, rules, seed=seed, rows=rows)
     open_h = start
     descended = search.descend(budget.work(SHARE_DESCENT * scale, MOVE_RATE), budget)
     if descended:
@@ -131,7 +132,6 @@ def solve_median(
         budget.cut("the p-median local search", "the starting solution")
     h_obj = _cost(csr, w, pen, open_h)
     late = "heuristic" if solver == "heuristic" else "time_limit"  # the status after a cut
-    rows = sorted_rows(csr)
     penalty = pen if has_pen else None
     bound = -math.inf
     lag = None
@@ -210,12 +210,17 @@ def solve_median(
             "p-median: reduced costs close %d and open %d of %d candidates",
             int(closed.sum()), int((opened & ~rules.fixed).sum()), state.size,
         )  # fmt: skip
-    rm = radius_model(
-        rows, w, p, state=state, region=rules.region, need=rules.need,
-        penalty=penalty, start_open=open_h,
-    )  # fmt: skip
-    nr, nc = rm.model.shape
-    nodes = mip_plan(budget, SHARE_MIP * scale, nr, nc, int(rm.model.A.nnz), "radius")
+    nfree = int((state == 0).sum())
+    rm = None
+    nr, nc = w.size, nfree  # the least the model can be: one row per demand row
+    nodes = mip_plan(budget, SHARE_MIP * scale, nr, nc, nr + nfree, "radius")
+    if nodes is not None:
+        rm = radius_model(
+            rows, w, p, state=state, region=rules.region, need=rules.need,
+            penalty=penalty, start_open=open_h,
+        )  # fmt: skip
+        nr, nc = rm.model.shape
+        nodes = mip_plan(budget, SHARE_MIP * scale, nr, nc, int(rm.model.A.nnz), "radius")
     tree_share = SHARE_TREE + (SHARE_MIP if nodes is None else 0.0)  # the MIP's, if skipped
     best, best_obj = open_h, h_obj
     if rules.need.size == 0:
@@ -242,14 +247,15 @@ def solve_median(
             return run(status, best, best_obj, "lagrangian", impossible=none)
     if nodes is None:
         msg = (
-            f"p-median: the exact model ({nr} rows, {nc} columns after reductions) is too "
+            f"p-median: the exact model ({'' if rm is not None else 'at least '}{nr} rows, "
+            f"{nc} columns after reductions) is too "
             f"large to solve within the {budget.time_limit_s:g} s limit; the best solution "
             "found and the Lagrangian bound are returned"
         )
         log.info(msg)
         budget.notes.append(msg)
         return run("time_limit", best, best_obj, solver)
-    if best is not open_h:  # start the MIP from the tree's better solution
+    if rm is None or best is not open_h:  # start the MIP from the tree's better solution
         rm = radius_model(
             rows, w, p, state=state, region=rules.region, need=rules.need,
             penalty=penalty, start_open=best,

@@ -494,6 +494,8 @@ class MedianSearch:
         Fixed sites, regions and their minimums.
     seed
         Seed of the shakes.
+    rows
+        The cost-sorted rows of ``csr`` (:func:`~._median_bound.sorted_rows`), if at hand.
     """
 
     def __init__(
@@ -505,12 +507,14 @@ class MedianSearch:
         rules: Rules,
         *,
         seed: int = 0,
+        rows: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]] | None = None,
     ) -> None:
         n, m = csr.shape
-        rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(csr.indptr))
-        order = np.lexsort((csr.indices, csr.data, rows))
-        rcol = csr.indices[order].astype(np.int64)
-        rcost = np.asarray(csr.data[order], dtype=np.float64)
+        if rows is None:
+            from planner.analysis.siting._median_bound import sorted_rows
+
+            rows = sorted_rows(csr)
+        _, rcol, rcost = rows
         csc = sp.csc_matrix(csr)
         csc.sort_indices()
         P = int(open_mask.sum())
