@@ -56,12 +56,14 @@ class SitingResult:
         ``|objective - bound| / |objective|`` (0 when proven optimal, ``nan`` if unknown).
     status
         ``"optimal"`` (proven: ``objective`` is what ``selected`` gives and ``gap`` is 0
-        within the MIP tolerance), ``"time_limit"`` (stopped by the time limit; see
-        ``gap``), ``"heuristic"`` (no exact solve), ``"feasible"`` (verified sites, optimality
+        within the MIP tolerance), ``"time_limit"`` (not proven within ``time_limit_s``: a
+        phase reached its work limit, the MIP was too large to start, or the clock stopped a
+        phase, which ``notes`` then says; see ``gap``), ``"heuristic"`` (no exact solve), ``"feasible"`` (verified sites, optimality
         not proven, e.g. a solver answer that failed its checks; see ``notes``) or
         ``"infeasible"`` (the sites break a rule of the model; see ``notes``).
     solver
-        ``"highs"``, ``"cbc"`` or ``"heuristic"``.
+        ``"highs"``, ``"cbc"`` or ``"heuristic"``; ``"lagrangian"`` when the optimum was
+        proven by planner's Lagrangian tree search, without a MIP solver.
     solve_seconds
         Wall time of the exact solve (0 without one).
     heuristic_objective
