@@ -306,7 +306,8 @@ PLAN_TARGET_SHARE: Final[dict[str, float]] = {
     "station": 0.9,
 }
 
-#: Time limit of an exact MIP solve, seconds; the heuristic's answer stands after it.
+#: Seconds each tier's siting call may take (heuristics, bounds and the MIP together); the
+#: phases stop on work limits sized from it, so the sites do not depend on the machine.
 SITING_TIME_LIMIT_S: Final[float] = 60.0
 
 #: Largest snapping distance for demand cells (m). Larger than MAX_SNAP_M because rural

@@ -286,3 +286,16 @@ def test_fallback_without_roads() -> None:
     assert any("fallback" in n for n in r.notes) and any("bus: no network" in n for n in r.notes)
     a = access_matrix(cells, markets, {}, modes=("walk",), cutoff_s=900.0, fallback=True)
     assert a.matrix.nnz == 2 and a.matrix[[1], [0]][0] == pytest.approx(t[1])
+
+
+def test_a_cell_exactly_at_the_threshold_is_covered() -> None:
+    """Boundary: a walk of exactly 15 min counts as within a 15-minute threshold."""
+    walk = _line_graph("walk", 900.0)  # 1 km in 900 s: the next node is exactly 15 min away
+    cells = _points([0.0, 1000.0, 2000.0], demand=[1.0, 1.0, 1.0])
+    markets = _points([0.0], market_id=["M1"], tier=["station"])
+    r = coverage(cells, markets, {"walk": walk}, rules=STATION15)
+    assert r.cells["station_walk_time_s"].tolist()[:2] == [0.0, 900.0]
+    assert r.cells["station_covered"].tolist() == [True, True, False]  # 900 s <= 900 s
+    later = coverage(cells, markets, {"walk": walk},
+                     rules={"station": TierRule("station", 14.99, ("walk",))})  # fmt: skip
+    assert later.cells["station_covered"].tolist() == [True, False, False]

@@ -392,12 +392,8 @@ def test_time_limit_is_never_optimal():
 
 from planner.analysis.siting import _cover_heuristics as cover_heur  # noqa: E402
 from planner.analysis.siting import _set_cover as setcover  # noqa: E402
-from planner.analysis.siting._mip import (  # noqa: E402
-    MipModel,
-    _quiet_stdout,
-    median_lagrangian_bound,
-    solve_mip,
-)
+from planner.analysis.siting._median_bound import lagrangian, sorted_rows  # noqa: E402
+from planner.analysis.siting._mip import MipModel, _quiet_stdout, solve_mip  # noqa: E402
 from planner.analysis.siting._rules import Rules  # noqa: E402
 
 
@@ -447,11 +443,12 @@ def test_local_search_cover_is_valid_and_optimal_on_small_instances(seed):
     g = cover_heur.lscp_greedy(
         sp.csc_matrix(csr), np.ones(len(cover)), len(cover), rules, full=True
     )
-    best = setcover.lscp_local_search(csr, g, rules, iterations=3000, seed=1)
+    best, done = setcover.lscp_local_search(csr, g, rules, iterations=3000, seed=1)
+    assert done
     assert cover[:, best].any(axis=1).all()
     assert best.sum() <= g.sum()
     assert best.sum() == brute_lscp(cover)
-    again = setcover.lscp_local_search(csr, g, rules, iterations=3000, seed=1)
+    again, _ = setcover.lscp_local_search(csr, g, rules, iterations=3000, seed=1)
     assert again.tolist() == best.tolist()  # deterministic
 
 
@@ -518,8 +515,8 @@ def test_median_lagrangian_bound_is_below_the_optimum(seed):
         opt = min(
             float(w @ dense[:, list(S)].min(axis=1)) for S in itertools.combinations(range(7), p)
         )
-        lb = median_lagrangian_bound(
-            cost,
+        lb = lagrangian(
+            sorted_rows(cost),
             w,
             p,
             fixed=np.zeros(7, dtype=bool),
@@ -528,8 +525,8 @@ def test_median_lagrangian_bound_is_below_the_optimum(seed):
             penalty=pen,
             upper=opt * 1.05,
             start=w * 0.8,
-            time_limit_s=5,
-        )
+            work=10**7,
+        ).bound
         assert lb <= opt * (1 + 1e-9)
         assert lb >= 0.7 * opt  # near the LP bound on these small instances
         r = p_median(cost, w, p, unassigned_cost_s=0.8)

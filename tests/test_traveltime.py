@@ -801,3 +801,14 @@ def test_weihai_roads_equal_networkx(shared_data: Path, engine: str) -> None:
         np.where(np.isfinite(want[:3].min(axis=0)), want[:3].min(axis=0), -1),
         atol=1e-6,
     )  # the graph is two-way, so node -> market equals market -> node
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_pair_exactly_at_the_cutoff_is_kept(engine: str) -> None:
+    """Boundary: a time equal to the cutoff is within it (0 -> 1 is 60 s, 1 -> 3 is 30 + 30)."""
+    g = six_node_graph()
+    tt = travel_times(g, [0, 1], [1, 3], cutoff_s=60, engine=engine).to_dense()
+    assert tt[0, 0] == 60.0 and tt[1, 1] == 60.0  # both exactly at the cutoff: kept
+    assert np.isinf(tt[0, 1])  # 0 -> 3 takes 120 s
+    below = travel_times(g, [0, 1], [1, 3], cutoff_s=59.999, engine=engine).to_dense()
+    assert np.isinf(below[0, 0]) and np.isinf(below[1, 1])

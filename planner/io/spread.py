@@ -63,6 +63,8 @@ SPREAD_METHODS: tuple[str, ...] = ("grid", "roads", "stops", "even")
 
 #: Refuse to build more candidate grid cells than this.
 _MAX_CELLS = 20_000_000
+#: Pieces of a grid cell smaller than this share of the cell are rounding noise.
+_SLIVER = 1e-9
 
 #: Road classes left out of the road-density weights (they cross empty land).
 _THROUGH_ROADS = frozenset({"motorway", "motorway_link", "trunk", "trunk_link"})
@@ -548,6 +550,17 @@ def _area_pieces(
         ok = np.asarray(shapely.intersects(pieces, cen))
         cen[~ok] = shapely.point_on_surface(pieces[~ok])
         points[edge] = cen
+    # A cell that only touches a unit (its border on a grid line) leaves a piece whose area
+    # is rounding noise (1e-7 m² and less): no piece, or it would hold 1e-11 people.
+    real = piece_area > _SLIVER * size_m * size_m
+    real |= np.bincount(unit_of[real], minlength=which.size)[unit_of] == 0  # a unit keeps one
+    unit_of, rr, cc, piece_area, points = (
+        unit_of[real],
+        rr[real],
+        cc[real],
+        piece_area[real],
+        points[real],
+    )
     # Exact totals: each unit's count in proportion to its pieces' areas.
     unit_area = np.bincount(unit_of, weights=piece_area, minlength=which.size)
     units_global = which[unit_of]

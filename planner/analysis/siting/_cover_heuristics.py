@@ -10,14 +10,14 @@ product per iteration; for LSCP redundancy removal.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from planner.analysis.siting._rules import Rules, clock_note, lazy_pick, mask_swaps
+from planner.analysis.siting._budget import Budget
+from planner.analysis.siting._rules import Rules, lazy_pick, mask_swaps
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +30,24 @@ __all__ = ["drop_redundant", "greedy_cover", "lscp_greedy", "repair_floors", "sw
 class _CoverState:
     """Coverage counts for a set of open candidates (A is demand × candidates, csc and csr)."""
 
-    def __init__(self, csc: sp.csc_matrix, w: FloatArray, open_mask: NDArray[np.bool_]) -> None:
+    def __init__(
+        self,
+        csc: sp.csc_matrix,
+        w: FloatArray,
+        open_mask: NDArray[np.bool_],
+        track: FloatArray | None = None,
+    ) -> None:
         self.csc = csc
         self.w = w
         self.count = (
             np.asarray(csc[:, np.flatnonzero(open_mask)].sum(axis=1)).ravel().astype(np.int64)
         )
         self.open = open_mask.copy()
+        # running totals (checked exactly before they are trusted): uncovered rows, and the
+        # covered weight of ``track``
+        self.track = track if track is not None else w
+        self.zero = int((self.count == 0).sum())
+        self.cov = float(self.track[self.count > 0].sum())
 
     def column(self, j: int) -> IntArray:
         return self.csc.indices[self.csc.indptr[j] : self.csc.indptr[j + 1]].astype(np.int64)
@@ -46,12 +57,20 @@ class _CoverState:
         return float(self.w[rows][self.count[rows] == 0].sum())
 
     def add(self, j: int) -> None:
-        self.count[self.column(j)] += 1
+        rows = self.column(j)
+        new = rows[self.count[rows] == 0]
+        self.count[rows] += 1
         self.open[j] = True
+        self.zero -= new.size
+        self.cov += float(self.track[new].sum())
 
     def drop(self, j: int) -> None:
-        self.count[self.column(j)] -= 1
+        rows = self.column(j)
+        self.count[rows] -= 1
         self.open[j] = False
+        lost = rows[self.count[rows] == 0]
+        self.zero += lost.size
+        self.cov -= float(self.track[lost].sum())
 
     def covered_weight(self) -> float:
         return float(self.w[self.count > 0].sum())
@@ -113,11 +132,10 @@ def swap_cover(
     *,
     groups: FloatArray | None = None,
     floor_w: FloatArray | None = None,
-    time_limit_s: float = 30.0,
+    budget: Budget | None = None,
     max_tries: int = 50,
     max_swaps: int | None = None,
-    notes: list[str] | None = None,
-) -> NDArray[np.bool_]:
+) -> tuple[NDArray[np.bool_], bool]:
     """Best-improvement swaps for MCLP until no swap raises the covered weight.
 
     Parameters
@@ -132,22 +150,19 @@ def swap_cover(
         Fixed sites and region minimums (kept by every swap).
     groups, floor_w
         Group weights (demand × k) and the covered weight each group must keep.
-    time_limit_s
-        Wall-clock safety net, seconds (a stop by it is logged and added to ``notes``).
+    budget
+        The call's budget; its clock is a safety net (the caller drops a result it cut).
     max_tries
         Profitable swaps tested per iteration when floors must be checked.
     max_swaps
         Work limit: most swaps made (default ``4 × open sites + 50``), so the answer is the
         same on any machine.
-    notes
-        List the safety-net message is appended to.
 
     Returns
     -------
-    NDArray
-        Open mask.
+    tuple
+        Open mask, and False when the clock stopped the search.
     """
-    t0 = time.perf_counter()
     csr = csc.tocsr()
     state = _CoverState(csc, w, open_mask)
     m = csc.shape[1]
@@ -158,9 +173,8 @@ def swap_cover(
         if swaps >= limit:
             log.info("MCLP swap search stopped by its work limit of %d swaps", limit)
             break
-        if time.perf_counter() - t0 >= time_limit_s:
-            clock_note(notes, "MCLP swap search", time_limit_s, f"{swaps} swaps")
-            break
+        if budget is not None and budget.expired():
+            return state.open, False
         S = np.flatnonzero(state.open)
         if S.size == 0 or S.size == m:
             break
@@ -211,7 +225,7 @@ def swap_cover(
         if done:
             break
         swaps += 1
-    return state.open
+    return state.open, True
 
 
 def repair_floors(
@@ -309,7 +323,7 @@ def lscp_greedy(
         Open mask meeting the target, floors and region minimums.
     """
     gain_w = np.ones_like(w) if full else w
-    state = _CoverState(csc, gain_w, rules.fixed)
+    state = _CoverState(csc, gain_w, rules.fixed, track=w)
     for r in np.flatnonzero(rules.deficits(state.open)):
         pool = np.flatnonzero((rules.region == r) & ~state.open)
         init = np.array([state.gain(int(j)) for j in pool])
@@ -325,8 +339,11 @@ def lscp_greedy(
 
     def met() -> bool:
         if full:
-            return bool(np.all(state.count > 0)) and floors_ok()
-        return covered_w() >= target_w - 1e-9 * max(target_w, 1.0) and floors_ok()
+            return state.zero == 0 and bool(np.all(state.count > 0)) and floors_ok()
+        tol = 1e-9 * max(target_w, 1.0)
+        if state.cov < target_w - tol - 1e-9 * max(1.0, abs(state.cov)):  # surely not yet
+            return False
+        return covered_w() >= target_w - tol and floors_ok()
 
     if not met():
         rest = np.flatnonzero(~state.open)

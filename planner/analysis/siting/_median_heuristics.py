@@ -1,27 +1,26 @@
 """Greedy and interchange heuristics of the p-median, on scipy.sparse matrices.
 
-Lazy greedy on the saving ``Σ w_i max(0, d_i - c_ik)``, then the fast interchange of
-Whitaker / Resende & Werneck: profit(k, j) = gain(k) - loss(j) + extra(k, j) with ``extra``
-a sparse matrix built from the nearest and second-nearest open sites.
+Lazy greedy on the saving ``Σ w_i max(0, d_i - c_ik)`` and the nearest / second-nearest
+open site of every row; the interchange and neighbourhood search that follow the greedy are
+in :mod:`planner.analysis.siting._median_search`.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from planner.analysis.siting._rules import Rules, clock_note, lazy_pick, mask_swaps
+from planner.analysis.siting._rules import Rules, lazy_pick
 
 log = logging.getLogger(__name__)
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
-__all__ = ["greedy_median", "median_state", "swap_median"]
+__all__ = ["greedy_median", "median_state"]
 
 
 class _MedianState:
@@ -127,89 +126,6 @@ def greedy_median(
     for j, g in lazy_pick(gain, rest, init, p - int(state.open.sum()), add):
         gains[j] = g
     return state.open, gains
-
-
-def swap_median(
-    csr: sp.csr_matrix,
-    w: FloatArray,
-    penalty: FloatArray,
-    open_mask: NDArray[np.bool_],
-    rules: Rules,
-    *,
-    time_limit_s: float = 30.0,
-    max_swaps: int | None = None,
-    notes: list[str] | None = None,
-) -> NDArray[np.bool_]:
-    """Best-improvement interchange for p-median (Resende & Werneck's profit table).
-
-    Parameters
-    ----------
-    csr
-        Cost (demand × candidates, seconds), CSR.
-    w
-        Demand weights.
-    penalty
-        Cost of leaving each demand row unassigned.
-    open_mask
-        Starting solution.
-    rules
-        Fixed sites and region minimums (kept by every swap).
-    time_limit_s
-        Wall-clock safety net, seconds (a stop by it is logged and added to ``notes``).
-    max_swaps
-        Work limit: most swaps made (default ``4 × open sites + 50``), so the answer is the
-        same on any machine.
-    notes
-        List the safety-net message is appended to.
-
-    Returns
-    -------
-    NDArray
-        Open mask.
-    """
-    t0 = time.perf_counter()
-    state = _MedianState(csr, w, penalty, open_mask)
-    m = csr.shape[1]
-    scale = max(abs(state.objective()), 1.0)
-    limit = 4 * int(open_mask.sum()) + 50 if max_swaps is None else max_swaps
-    swaps = 0
-    while True:
-        if swaps >= limit:
-            log.info("p-median swap search stopped by its work limit of %d swaps", limit)
-            break
-        if time.perf_counter() - t0 >= time_limit_s:
-            clock_note(notes, "p-median swap search", time_limit_s, f"{swaps} swaps")
-            break
-        S = np.flatnonzero(state.open)
-        if S.size == 0 or S.size == m:
-            break
-        pos = np.full(m, -1, dtype=np.int64)
-        pos[S] = np.arange(S.size)
-        gain = state.gains()
-        assigned = state.a >= 0
-        loss = np.bincount(
-            pos[state.a[assigned]],
-            weights=(w * (state.d2 - state.d1))[assigned],
-            minlength=S.size,
-        )
-        rows = state.row_of_nz
-        c = csr.data
-        sel = assigned[rows] & (c < state.d2[rows])
-        r_sel = rows[sel]
-        extra_val = w[r_sel] * (state.d2[r_sel] - np.maximum(c[sel], state.d1[r_sel]))
-        extra = sp.csr_matrix(
-            (extra_val, (csr.indices[sel], pos[state.a[r_sel]])), shape=(m, S.size)
-        ).toarray()
-        delta = gain[:, None] - loss[None, :] + extra
-        mask_swaps(delta, S, rules, state.open)
-        k, jj = np.unravel_index(int(np.argmax(delta)), delta.shape)
-        if not delta[k, jj] > 1e-9 * scale:
-            break
-        state.open[S[jj]] = False
-        state.open[k] = True
-        state.refresh()
-        swaps += 1
-    return state.open
 
 
 def median_state(

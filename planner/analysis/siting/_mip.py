@@ -7,8 +7,11 @@ in between: HiGHS receives the CSC arrays through ``highspy.Highs.passModel``; C
 binary in PuLP's wheel, or cbcbox's, see :func:`cbc_path`) reads a free-format MPS file written from the same arrays with
 vectorised string formatting, and a MIP start file.
 
-Both report the incumbent, the best bound and the status. A run stopped by the time limit
-is ``"time_limit"`` whatever its gap; ``"optimal"`` only when the solver proved it (to the
+Both report the incumbent, the best bound and the status. A solve stops on its node limit
+(the work limit, the same on every machine: HiGHS and CBC run on one thread) or, as a safety
+net, on the wall clock; either is ``"time_limit"`` whatever its gap, and
+:attr:`MipOutcome.clock` says when it was the clock (the caller then drops the answer, which
+depends on the machine's load). ``"optimal"`` only when the solver proved it (to the
 relative gap :data:`MIP_REL_GAP`).
 
 Nothing a solver says is taken on trust: the solution vector is checked against the model
@@ -45,7 +48,6 @@ __all__ = [
     "MIP_REL_GAP",
     "MipModel",
     "MipOutcome",
-    "median_lagrangian_bound",
     "solution_problem",
     "solve_mip",
 ]
@@ -115,6 +117,8 @@ class MipOutcome:
         ``"highs"`` or ``"cbc"``.
     seconds
         Wall time of the solver call.
+    clock
+        True when the wall clock (not the node limit) stopped the solve.
     """
 
     x: NDArray[np.float64] | None
@@ -123,6 +127,7 @@ class MipOutcome:
     status: str
     solver: str
     seconds: float
+    clock: bool = False
 
 
 def solution_problem(model: MipModel, x: NDArray[np.float64], objective: float) -> str | None:
@@ -178,7 +183,8 @@ def solve_mip(
     solver: str,
     time_limit_s: float,
     start: NDArray[np.float64] | None = None,
-    threads: int = 1,
+    node_limit: int | None = None,
+    cutoff: float | None = None,
 ) -> MipOutcome:
     """Solve ``model`` with ``"highs"`` or ``"cbc"``, starting from ``start`` if given.
 
@@ -189,21 +195,30 @@ def solve_mip(
     solver
         ``"highs"`` or ``"cbc"``.
     time_limit_s
-        Wall-clock limit for the solver.
+        Wall-clock safety net, seconds (the whole solve, a retry included).
     start
         A feasible solution to start from (a MIP start), or None.
-    threads
-        Threads CBC may use (HiGHS' MIP is single-threaded).
+    node_limit
+        Branch-and-bound nodes (the work limit), or None for no limit.
+    cutoff
+        Only solutions with an objective below this are wanted (HiGHS ``objective_bound``,
+        CBC ``-cutoff``): a solve that finds none ends ``"infeasible"`` or with a bound at
+        or above the cutoff.
 
     Returns
     -------
     MipOutcome
         The solution, bound and status.
     """
+    limit = max(float(time_limit_s), 1e-3)
     if solver == "highs":
-        return _solve_highs(model, time_limit_s=time_limit_s, start=start)
+        return _solve_highs(
+            model, time_limit_s=limit, start=start, node_limit=node_limit, cutoff=cutoff
+        )
     if solver == "cbc":
-        return _solve_cbc(model, time_limit_s=time_limit_s, start=start, threads=threads)
+        return _solve_cbc(
+            model, time_limit_s=limit, start=start, node_limit=node_limit, cutoff=cutoff
+        )
     raise ValueError(f"unknown solver {solver!r}")
 
 
@@ -239,18 +254,31 @@ def _quiet_stdout() -> Iterator[None]:
 
 
 def _solve_highs(
-    model: MipModel, *, time_limit_s: float, start: NDArray[np.float64] | None
+    model: MipModel,
+    *,
+    time_limit_s: float,
+    start: NDArray[np.float64] | None,
+    node_limit: int | None,
+    cutoff: float | None,
 ) -> MipOutcome:
-    out = _highs_once(model, time_limit_s=time_limit_s, start=start)
+    out = _highs_once(
+        model, time_limit_s=time_limit_s, start=start, node_limit=node_limit, cutoff=cutoff
+    )
     problem = solution_problem(model, out.x, out.objective) if out.x is not None else None
     if problem is not None and start is not None:
         log.warning(
             "HiGHS answered %s with a MIP start, yet its answer fails a check (%s); "
-            "solving again without the start",
+            "solving again without the start, within what is left of the limit",
             out.status,
             problem,
         )
-        again = _highs_once(model, time_limit_s=time_limit_s, start=None)
+        again = _highs_once(
+            model,
+            time_limit_s=max(time_limit_s - out.seconds, 1e-3),
+            start=None,
+            node_limit=node_limit,
+            cutoff=cutoff,
+        )
         again.seconds += out.seconds
         out = again
         problem = solution_problem(model, out.x, out.objective) if out.x is not None else None
@@ -267,33 +295,39 @@ def _distrust(model: MipModel, out: MipOutcome) -> MipOutcome:
         return out
     feasible = solution_problem(model, x, float(model.c @ x + model.offset)) is None
     if not feasible:
-        return MipOutcome(None, float("nan"), float("-inf"), "error", out.solver, out.seconds)
+        return MipOutcome(
+            None, float("nan"), float("-inf"), "error", out.solver, out.seconds, out.clock
+        )
     obj = float(model.c @ x + model.offset)
-    return MipOutcome(x, obj, float("-inf"), "error", out.solver, out.seconds)
+    return MipOutcome(x, obj, float("-inf"), "error", out.solver, out.seconds, out.clock)
 
 
-def _highs_once(
-    model: MipModel, *, time_limit_s: float, start: NDArray[np.float64] | None
-) -> MipOutcome:
+def new_highs() -> object:
+    """A silent single-threaded HiGHS instance (one thread: the same answer on any load)."""
     try:
         import highspy
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise DependencyError(
             "the HiGHS solver is not installed", fix="pip install highspy"
         ) from exc
-    t0 = time.perf_counter()
-    n_rows, n_cols = model.shape
-    A = sp.csc_matrix(model.A)
-    A.sort_indices()
     with _quiet_stdout():  # HiGHS prints a banner from C++ before options can silence it
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit_s))
-    h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
-    h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
+    h.setOptionValue("threads", 1)
     h.setOptionValue("random_seed", 0)
-    inf = h.getInfinity()
-    status = h.passModel(
+    return h
+
+
+def pass_model(h: object, model: MipModel, *, relax: bool = False) -> None:
+    """Give ``model`` to the HiGHS instance ``h`` (``relax``: as its LP relaxation)."""
+    import highspy
+
+    n_rows, n_cols = model.shape
+    A = sp.csc_matrix(model.A)
+    A.sort_indices()
+    inf = h.getInfinity()  # type: ignore[attr-defined]
+    integer = np.zeros(n_cols, dtype=np.int32) if relax else model.integer.astype(np.int32)
+    status = h.passModel(  # type: ignore[attr-defined]
         n_cols,
         n_rows,
         int(A.nnz),
@@ -308,10 +342,33 @@ def _highs_once(
         A.indptr.astype(np.int32),
         A.indices.astype(np.int32),
         A.data.astype(np.float64),
-        model.integer.astype(np.int32),
+        integer,
     )
     if status == highspy.HighsStatus.kError:  # pragma: no cover - a bug if it happens
         raise RuntimeError("HiGHS rejected the model")
+
+
+def _highs_once(
+    model: MipModel,
+    *,
+    time_limit_s: float,
+    start: NDArray[np.float64] | None,
+    node_limit: int | None,
+    cutoff: float | None,
+) -> MipOutcome:
+    import highspy
+
+    t0 = time.perf_counter()
+    n_cols = model.shape[1]
+    h: highspy.Highs = new_highs()  # type: ignore[assignment]
+    h.setOptionValue("time_limit", float(time_limit_s))
+    h.setOptionValue("mip_rel_gap", MIP_REL_GAP)
+    h.setOptionValue("mip_abs_gap", MIP_ABS_GAP)
+    if node_limit is not None:
+        h.setOptionValue("mip_max_nodes", int(max(node_limit, 1)))
+    if cutoff is not None:
+        h.setOptionValue("objective_bound", float(cutoff))
+    pass_model(h, model)
     if start is not None:
         h.setSolution(
             n_cols, np.arange(n_cols, dtype=np.int32), np.asarray(start, dtype=np.float64)
@@ -331,12 +388,12 @@ def _highs_once(
             bound = objective
     elif ms in (M.kInfeasible,):
         state = "infeasible"
-    elif ms == M.kTimeLimit:
+    elif ms == M.kTimeLimit or ms == M.kSolutionLimit:
         state = "time_limit"
     else:
         state = "error" if x is None else "time_limit"
         log.warning("HiGHS stopped with model status %s", h.modelStatusToString(ms))
-    return MipOutcome(x, objective, bound, state, "highs", seconds)
+    return MipOutcome(x, objective, bound, state, "highs", seconds, ms == M.kTimeLimit)
 
 
 def cbc_path() -> str:
@@ -479,7 +536,8 @@ def _solve_cbc(
     *,
     time_limit_s: float,
     start: NDArray[np.float64] | None,
-    threads: int,
+    node_limit: int | None,
+    cutoff: float | None,
 ) -> MipOutcome:
     binary = cbc_path()
     t0 = time.perf_counter()
@@ -490,8 +548,10 @@ def _solve_cbc(
         cmd = [binary, str(d / "model.mps"), "-timeMode", "elapsed", "-sec", f"{time_limit_s:g}"]
         cmd += ["-ratioGap", f"{MIP_REL_GAP:g}", "-allowableGap", f"{MIP_ABS_GAP:g}"]
         cmd += ["-randomSeed", "1", "-randomCbcSeed", "1"]
-        if threads > 1:
-            cmd += ["-threads", str(threads)]
+        if node_limit is not None:
+            cmd += ["-maxNodes", str(int(max(node_limit, 1)))]
+        if cutoff is not None:
+            cmd += ["-cutoff", f"{cutoff - model.offset:.17g}"]
         if start is not None:
             with open(d / "start.sol", "w", encoding="ascii") as f:
                 f.write("Stopped on iterations - objective value 0\n")
@@ -503,14 +563,16 @@ def _solve_cbc(
                 )
             cmd += ["-mips", str(d / "start.sol")]
         cmd += ["-solve", "-printingOptions", "all", "-solution", str(d / "out.sol")]
-        try:  # CBC does not check its clock inside the root LP: enforce a hard stop
+        # CBC does not check its clock inside the root LP: stop it when the limit is up
+        left = max(time_limit_s - (time.perf_counter() - t0), 0.05)
+        try:
             run = subprocess.run(
-                cmd, capture_output=True, text=True, check=False, timeout=time_limit_s + 30
+                cmd, capture_output=True, text=True, check=False, timeout=left + 0.2
             )
         except subprocess.TimeoutExpired:
             log.warning("CBC ignored its %g s time limit and was stopped", time_limit_s)
             seconds = time.perf_counter() - t0
-            return MipOutcome(None, float("nan"), float("-inf"), "time_limit", "cbc", seconds)
+            return MipOutcome(None, float("nan"), float("-inf"), "time_limit", "cbc", seconds, True)
         text = run.stdout
         sol_path = d / "out.sol"
         x: NDArray[np.float64] | None = None
@@ -528,7 +590,11 @@ def _solve_cbc(
     result = m.group(1) if m else ""
     obj = _stat(text, "Objective value")
     lower = _stat(text, "Lower bound")
-    if "infeasible" in result.lower() or header.lower().startswith("infeasible"):
+    clock = False
+    # every model planner builds is bounded: "infeasible or unbounded" is infeasible (CBC
+    # prints no result line when its preprocessing finds it, e.g. under a cutoff)
+    pre = "pre-processing says infeasible" in text.lower()
+    if "infeasible" in result.lower() or header.lower().startswith("infeasible") or pre:
         return MipOutcome(None, float("nan"), float("inf"), "infeasible", "cbc", seconds)
     has_solution = x is not None and "no integer solution" not in header.lower()
     has_solution = has_solution and "no feasible" not in text.lower()
@@ -540,6 +606,7 @@ def _solve_cbc(
         bound = objective
     elif result.startswith("Stopped"):
         state = "time_limit"
+        clock = "time" in result.lower()
         bound = (lower + model.offset) if lower is not None else float("-inf")
         if obj is not None and lower is None:
             bound = float("-inf")
@@ -547,7 +614,7 @@ def _solve_cbc(
         log.warning("CBC ended without a result line (return code %s)", run.returncode)
         state = "error" if x is None else "time_limit"
         bound = float("-inf")
-    out = MipOutcome(x, objective, bound, state, "cbc", seconds)
+    out = MipOutcome(x, objective, bound, state, "cbc", seconds, clock)
     if x is not None and obj is not None:
         problem = solution_problem(model, x, obj + model.offset)
         if problem is not None:
@@ -557,110 +624,3 @@ def _solve_cbc(
         log.warning("CBC returned a solution that fails its checks: %s", problem)
         return _distrust(model, out)
     return out
-
-
-def median_lagrangian_bound(
-    cost: sp.csr_matrix,
-    w: NDArray[np.float64],
-    p: int,
-    *,
-    fixed: NDArray[np.bool_],
-    region: NDArray[np.int64],
-    need: NDArray[np.int64],
-    penalty: NDArray[np.float64] | None,
-    upper: float,
-    start: NDArray[np.float64],
-    time_limit_s: float,
-    iterations: int = 1000,
-    notes: list[str] | None = None,
-) -> float:
-    """Lower bound of the p-median by Lagrangian relaxation of the assignment rows.
-
-    With multipliers ``λ_i`` on ``Σ_j x_ij (+ u_i) = 1``, the relaxed problem splits:
-    ``L(λ) = Σ λ_i + Σ_i min(0, w_i P_i - λ_i) + min_S Σ_{j∈S} ρ_j`` with
-    ``ρ_j = Σ_i min(0, w_i c_ij - λ_i)`` and ``S`` any ``p`` candidates holding the fixed ones
-    and each region's minimum (picked exactly by sorting, the regions being disjoint).
-    Every ``L(λ)`` is a valid lower bound (capacities, if any, are relaxed too); the
-    multipliers follow subgradient steps (Held & Karp, as in Beasley 1993) towards the LP
-    bound.
-
-    Parameters
-    ----------
-    cost
-        Demand × candidates seconds (stored entries only; rows with weight 0 may be left out).
-    w
-        Demand weights.
-    p
-        Number of sites.
-    fixed, region, need
-        Candidates forced open, region code per candidate (-1 none), minimum per region.
-    penalty
-        Cost per unit weight of leaving a row unassigned, or None (every row assigned).
-    upper
-        Objective of a known solution (scales the steps).
-    start
-        Initial multipliers (e.g. each row's weighted cost in that solution).
-    time_limit_s
-        Wall-clock safety net, seconds (a stop by it is logged and added to ``notes``).
-    iterations
-        Most subgradient steps (the work limit: the same bound on any machine).
-    notes
-        List the safety-net message is appended to.
-
-    Returns
-    -------
-    float
-        The best bound found (``-inf`` if none).
-    """
-    t0 = time.perf_counter()
-    csr = sp.csr_matrix(cost)
-    n, m = csr.shape
-    er = np.repeat(np.arange(n), np.diff(csr.indptr))
-    ec = csr.indices.astype(np.int64)
-    wc = w[er] * csr.data
-    lam = np.asarray(start, dtype=np.float64).copy()
-    wp = w * penalty if penalty is not None else None
-    free = ~fixed
-    best = float("-inf")
-    theta = 2.0
-    stale = 0
-    for it in range(iterations):
-        if time.perf_counter() - t0 > time_limit_s:
-            msg = (
-                f"p-median Lagrangian bound stopped by its {time_limit_s:g} s wall-clock safety "
-                f"net after {it} steps; the bound may differ on a faster or less loaded machine"
-            )
-            log.warning(msg)
-            if notes is not None:
-                notes.append(msg)
-            break
-        red = np.minimum(wc - lam[er], 0.0)
-        rho = np.bincount(ec, weights=red, minlength=m)
-        pick = fixed.copy()
-        for r in range(need.size):
-            short = int(need[r]) - int((fixed & (region == r)).sum())
-            if short > 0:
-                pool = np.flatnonzero(free & (region == r))
-                pick[pool[np.argsort(rho[pool], kind="stable")[:short]]] = True
-        rest = np.flatnonzero(~pick)
-        left = p - int(pick.sum())
-        if left > 0:
-            pick[rest[np.argpartition(rho[rest], left - 1)[:left]]] = True
-        value = float(lam.sum() + rho[pick].sum())
-        g = np.ones(n)
-        if wp is not None:
-            under = wp - lam < 0
-            value += float((wp - lam)[under].sum())
-            g -= under
-        g -= np.bincount(er, weights=(red < 0) & pick[ec], minlength=n)
-        if not np.isfinite(best) or value > best + 1e-9 * max(1.0, abs(best)):
-            best, stale = value, 0
-        else:
-            stale += 1
-            if stale >= 20:
-                theta, stale = theta / 2, 0
-        norm = float(g @ g)
-        if norm == 0 or theta < 1e-4 or upper - best <= 1e-9 * max(1.0, abs(upper)):
-            break
-        lam += theta * (upper - value) / norm * g
-    return best

@@ -16,11 +16,12 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from planner.analysis.siting._budget import Budget, mip_plan
 from planner.analysis.siting._inputs import _Setup
 from planner.analysis.siting._mip import MipModel, MipOutcome, solve_mip
 from planner.errors import InvalidValueError, SitingError
 
-__all__ = ["AUTO_SOLVER", "SitingResult", "SolverName", "Status"]
+__all__ = ["AUTO_SOLVER", "Run", "SitingResult", "SolverName", "Status"]
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +56,14 @@ class SitingResult:
         ``|objective - bound| / |objective|`` (0 when proven optimal, ``nan`` if unknown).
     status
         ``"optimal"`` (proven: ``objective`` is what ``selected`` gives and ``gap`` is 0
-        within the MIP tolerance), ``"time_limit"`` (stopped by the time limit; see
-        ``gap``), ``"heuristic"`` (no exact solve), ``"feasible"`` (verified sites, optimality
+        within the MIP tolerance), ``"time_limit"`` (not proven within ``time_limit_s``: a
+        phase reached its work limit, the MIP was too large to start, or the clock stopped a
+        phase, which ``notes`` then says; see ``gap``), ``"heuristic"`` (no exact solve), ``"feasible"`` (verified sites, optimality
         not proven, e.g. a solver answer that failed its checks; see ``notes``) or
         ``"infeasible"`` (the sites break a rule of the model; see ``notes``).
     solver
-        ``"highs"``, ``"cbc"`` or ``"heuristic"``.
+        ``"highs"``, ``"cbc"`` or ``"heuristic"``; ``"lagrangian"`` when the optimum was
+        proven by planner's Lagrangian tree search, without a MIP solver.
     solve_seconds
         Wall time of the exact solve (0 without one).
     heuristic_objective
@@ -108,6 +111,28 @@ class SitingResult:
     seconds: float = 0.0
     shares: sp.csr_matrix | None = None
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Run:
+    """What one model's solve found, before it becomes a :class:`SitingResult`.
+
+    Masks are over the candidates the solve saw (allowed ones, or a reduced set). Objective
+    and bound are in the solve's own sense (minimised cost, or the model's own for the
+    cover drivers); ``impossible`` is set by decision solves (a cutoff) that proved that no
+    solution reaches it.
+    """
+
+    open_h: NDArray[np.bool_]
+    h_obj: float
+    open_best: NDArray[np.bool_]
+    objective: float
+    bound: float
+    status: str
+    solver: str
+    solve_seconds: float
+    heuristic_seconds: float
+    impossible: bool = False
 
 
 def _solver_name(solver: str, key: str) -> str:
@@ -182,12 +207,42 @@ def _run(
     model: MipModel,
     *,
     solver: str,
-    time_limit_s: float,
+    budget: Budget,
+    share: float,
     start: NDArray[np.float64] | None,
+    what: str,
+    cutoff: float | None = None,
+    kind: str = "cover",
 ) -> MipOutcome | None:
+    """The MIP within ``share`` of the budget (a node limit), or None without a solver.
+
+    A model too large for its share is not started, and a solve the clock stopped is
+    dropped (both noted): the outcome then has no solution and status ``"time_limit"``.
+    """
     if solver == "heuristic":
         return None
-    return solve_mip(model, solver=solver, time_limit_s=time_limit_s, start=start)
+    nodes = mip_plan(budget, share, *model.shape, int(model.A.nnz), kind)
+    if nodes is None:
+        msg = (
+            f"{what}: the exact model ({model.shape[0]} rows, {model.shape[1]} columns after "
+            f"reductions) is too large to solve within the {budget.time_limit_s:g} s limit; "
+            "the heuristic solution is returned"
+        )
+        log.info(msg)
+        budget.notes.append(msg)
+        return MipOutcome(None, float("nan"), float("-inf"), "time_limit", solver, 0.0)
+    out = solve_mip(
+        model,
+        solver=solver,
+        time_limit_s=budget.left(),
+        start=start,
+        node_limit=nodes,
+        cutoff=cutoff,
+    )
+    if out.clock:
+        budget.cut(f"the exact solve of {what} ({solver})", "the heuristic solution")
+        return MipOutcome(None, float("nan"), float("-inf"), "time_limit", solver, out.seconds)
+    return out
 
 
 def _raise_if_infeasible(out: MipOutcome | None, h_ok: bool, model: str, p: int | None) -> None:

@@ -14,31 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["HEURISTIC_SAFETY_S", "Rules", "clock_note", "lazy_pick", "mask_swaps", "safety_cap"]
+__all__ = ["Rules", "lazy_pick", "mask_swaps"]
 
 log = logging.getLogger(__name__)
-
-#: Smallest wall-clock safety net of a heuristic, seconds. Heuristics stop on work limits
-#: (moves, swaps, iterations), the same on every machine; the clock only stops runaway
-#: searches, and when it does, the result says so (``SitingResult.notes``).
-HEURISTIC_SAFETY_S = 30.0
-
-
-def safety_cap(time_limit_s: float) -> float:
-    """The wall-clock safety net of each heuristic of a model run with ``time_limit_s``."""
-    return max(HEURISTIC_SAFETY_S, float(time_limit_s))
-
-
-def clock_note(notes: list[str] | None, what: str, seconds: float, done: str) -> None:
-    """Log and record that a heuristic was stopped by its wall-clock safety net."""
-    msg = (
-        f"{what} stopped by its {seconds:g} s wall-clock safety net after {done}; the "
-        "result may differ on a faster or less loaded machine"
-    )
-    log.warning(msg)
-    if notes is not None:
-        notes.append(msg)
-
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]

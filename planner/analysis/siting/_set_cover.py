@@ -7,14 +7,14 @@ destroy-and-repair local search compiled with numba, and the disjoint-rows lower
 from __future__ import annotations
 
 import logging
-import time
 
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
 from numpy.typing import NDArray
 
-from planner.analysis.siting._rules import Rules, clock_note
+from planner.analysis.siting._budget import Budget
+from planner.analysis.siting._rules import Rules
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,9 @@ __all__ = ["disjoint_rows", "lscp_local_search", "reduce_set_cover"]
 #: Moves per round of :func:`lscp_local_search`.
 LS_ROUND = 25_000
 #: Rounds without a smaller cover after which the local search stops.
-LS_PATIENCE = 4
+LS_PATIENCE = 8
+#: Moves per second on the 2,000 × 20,000 benchmark core (one core), for work limits.
+LS_MOVE_RATE = 2.5e4
 #
 # Compiled with numba on first use (cached on disk). Rows and columns are those of a
 # demand × candidates coverage matrix with sorted indices, given as CSR and CSC arrays.
@@ -400,16 +402,15 @@ def lscp_local_search(
     *,
     iterations: int | None = None,
     seed: int = 0,
-    time_limit_s: float = 30.0,
-    notes: list[str] | None = None,
-) -> NDArray[np.bool_]:
+    budget: Budget | None = None,
+) -> tuple[NDArray[np.bool_], bool]:
     """Improve a full set cover by destroy-and-repair moves (deterministic for a seed).
 
     Moves run in rounds of :data:`LS_ROUND` from the best cover so far (round ``k`` seeded
     ``seed + k``); the search stops after ``iterations`` moves, after
     :data:`LS_PATIENCE` rounds without a smaller cover (work limits: the same answer on any
-    machine), or, as a safety net, when ``time_limit_s`` has passed (logged and added to
-    ``notes``: the only stop that depends on the machine's speed and load).
+    machine), or, as a safety net, when the clock of ``budget`` runs out between two rounds
+    (the caller then drops the result: it depends on the machine's speed and load).
 
     Parameters
     ----------
@@ -423,17 +424,15 @@ def lscp_local_search(
         Most moves to try (default ``max(50_000, 1_000 × open columns)``).
     seed
         Seed of the move choice.
-    time_limit_s
-        Wall-clock safety net, seconds.
-    notes
-        List the safety-net message is appended to.
+    budget
+        The call's time budget (its clock is the safety net), or None.
 
     Returns
     -------
-    NDArray
-        The smallest cover met (never larger than ``open_mask``).
+    tuple
+        The smallest cover met (never larger than ``open_mask``), and False when the clock
+        stopped the search.
     """
-    t0 = time.perf_counter()
     A = sp.csr_matrix(csr, dtype=np.float64)
     A.sort_indices()
     C = A.tocsc()
@@ -452,9 +451,8 @@ def lscp_local_search(
     stale = 0
     k = 0
     while done < iterations and stale < LS_PATIENCE:
-        if time.perf_counter() - t0 > time_limit_s:
-            clock_note(notes, "LSCP local search", time_limit_s, f"{done} moves")
-            break
+        if budget is not None and budget.expired():
+            return best, False
         step = min(LS_ROUND, iterations - done)
         out = _ils_kernel(
             *arrays,
@@ -472,7 +470,7 @@ def lscp_local_search(
             best, size, stale = out, int(out.sum()), 0
         else:
             stale += 1
-    return best
+    return best, True
 
 
 def disjoint_rows(csr: sp.csr_matrix) -> int:

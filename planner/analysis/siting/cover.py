@@ -1,15 +1,20 @@
 """The cover models: LSCP (fewest sites for a coverage target), MCLP and capacitated MCLP.
 
-Formulations and the solver choice are in :mod:`planner.analysis.siting`. Each model runs
-its greedy heuristics first (:mod:`planner.analysis.siting._cover_heuristics`; for LSCP
-covering every row also the exact reductions and local search of
-:mod:`planner.analysis.siting._set_cover`), then the MIP on the reduced problem.
+Formulations and the solver choice are in :mod:`planner.analysis.siting`. Rows with the same
+coverage are merged first. MCLP without floors or capacities is solved as the p-median it
+is (a row costs 0 when covered, its weight when not;
+:func:`~planner.analysis.siting._median_exact.solve_median`): greedy, fast interchange,
+variable neighbourhood search, Lagrangian bound, reduced-cost fixing, tree search and the
+MIP, after rows covered by fixed sites go and dominated candidates are dropped. MCLP with
+group floors runs greedy + swap and the MIP; capacitated MCLP is in
+:mod:`planner.analysis.siting._mclp_capacitated`; the LSCP drivers are in
+:mod:`planner.analysis.siting._lscp`.
 """
 
 from __future__ import annotations
 
 import logging
-import time
+import math
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -18,7 +23,8 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from planner.analysis.siting import _cover_heuristics as heur
-from planner.analysis.siting import _set_cover as setcover
+from planner.analysis.siting._budget import MOVE_RATE, Budget
+from planner.analysis.siting._cover_reduce import dominated_columns
 from planner.analysis.siting._inputs import (
     Regions,
     _as_csr,
@@ -34,20 +40,24 @@ from planner.analysis.siting._inputs import (
     _warn_uncoverable,
     _weights,
 )
-from planner.analysis.siting._mip import MipModel, MipOutcome, solve_mip
+from planner.analysis.siting._lscp import droppable_columns, lscp_floors, lscp_full, lscp_target
+from planner.analysis.siting._mclp_capacitated import mclp_capacitated
+from planner.analysis.siting._median_exact import solve_median
+from planner.analysis.siting._mip import MipModel
 from planner.analysis.siting._result import (
+    Run,
     SitingResult,
     SolverName,
     Status,
-    _finish,
     _gap,
     _raise_if_infeasible,
     _run,
     _side_rows,
     _solver_name,
 )
-from planner.analysis.siting._rules import Rules, lazy_pick, safety_cap
+from planner.analysis.siting._rules import Rules
 from planner.analysis.siting._verify import Spec, settle
+from planner.analysis.siting._warm import warm_up
 from planner.errors import InvalidValueError, SitingError
 
 __all__ = ["lscp", "mclp"]
@@ -84,7 +94,7 @@ def _cover_result(
     solve_s: float,
     h_obj: float,
     t_h: float,
-    t0: float,
+    seconds: float,
 ) -> SitingResult:
     """The result of an uncapacitated cover model whose open columns are ``open_cols``."""
     open_orig = np.zeros(cov.shape[1], dtype=bool)
@@ -105,7 +115,7 @@ def _cover_result(
         assignment,
         why,
         t_h,
-        time.perf_counter() - t0,
+        seconds,
     )
 
 
@@ -150,9 +160,11 @@ def mclp(
     min_per_region
         Sites per region.
     time_limit_s
-        Limit of the exact solve, seconds.
+        Seconds the whole call may take (heuristics, bounds and the MIP); each phase stops
+        on a work limit sized from it, so the answer is the same on any machine
+        (:mod:`planner.analysis.siting._budget`).
     solver
-        ``"auto"``, ``"highs"``, ``"cbc"`` or ``"heuristic"`` (greedy + swap only).
+        ``"auto"``, ``"highs"``, ``"cbc"`` or ``"heuristic"`` (no bound, no MIP).
 
     Returns
     -------
@@ -174,8 +186,8 @@ def mclp(
     >>> mclp(cover, [1.0, 3.0, 2.0], 2).selected.tolist()
     [1, 2]
     """
-    t0 = time.perf_counter()
-    notes: list[str] = []
+    warm_up()  # kernels loaded before the clock starts
+    budget = Budget(time_limit_s)
     cov = _as_csr(coverage, "coverage").astype(bool)
     n, m = cov.shape
     w = _weights(weights, n)
@@ -191,279 +203,142 @@ def mclp(
     if g is not None and floor_w is not None:
         _check_floors(g, floor_w, red.coverable)
     _warn_uncoverable(red.coverable, w, "mclp")
-    mk = setup.keep.size
-    rules = setup.rules()
-    csc = sp.csc_matrix(red.A)
-    if cap is None:
-        open_h, _ = heur.greedy_cover(csc, red.W, p, rules)
-        if red.G is not None and floor_w is not None:
-            open_h = heur.repair_floors(csc, red.W, open_h, rules, red.G, floor_w)
-        open_h = heur.swap_cover(
-            csc,
-            red.W,
-            open_h,
-            rules,
-            groups=red.G,
-            floor_w=floor_w,
-            time_limit_s=safety_cap(time_limit_s),
-            notes=notes,
-        )
-        h_cov = np.diff(red.A[:, np.flatnonzero(open_h)].indptr) > 0
-        h_ok = red.G is None or floor_w is None or bool(np.all(red.G.T @ h_cov >= floor_w - 1e-9))
-        h_obj = float(red.W[h_cov].sum())
-        t_h = time.perf_counter() - t0
-        nr = red.A.shape[0]
-        # columns: y (mk), x (nr); rows: x_r - Σ y ≤ 0, Σ y = p, regions, floors
-        link = sp.hstack([-red.A, sp.identity(nr, format="csr")], format="csr")
-        mats, lo, hi = _side_rows(setup, mk + nr, p)
-        if red.G is not None and floor_w is not None:
-            mats.append(
-                sp.hstack(
-                    [sp.csr_matrix((red.G.shape[1], mk)), sp.csr_matrix(red.G.T)], format="csr"
-                )
-            )
-            lo.append(floor_w)
-            hi.append(np.full(floor_w.size, np.inf))
-        A = sp.vstack([link, *mats], format="csr")
-        mip = MipModel(
-            c=np.concatenate([np.zeros(mk), -red.W]),
-            A=A,
-            row_lo=np.concatenate([np.full(nr, -np.inf), *lo]),
-            row_hi=np.concatenate([np.zeros(nr), *hi]),
-            col_lo=np.concatenate([setup.fixed.astype(np.float64), np.zeros(nr)]),
-            col_hi=np.ones(mk + nr),
-            integer=np.concatenate([np.ones(mk, dtype=bool), np.zeros(nr, dtype=bool)]),
-        )
-        start = np.concatenate([open_h.astype(np.float64), h_cov.astype(np.float64)])
-        out = _run(mip, solver=name, time_limit_s=time_limit_s, start=start if h_ok else None)
-        open_red = open_h
-        mip_obj = float("nan")
-        if out is not None and out.x is not None:
-            open_red = out.x[:mk] > 0.5
-            mip_obj = float(red.W[np.diff(red.A[:, np.flatnonzero(open_red)].indptr) > 0].sum())
-        use_mip = out is not None and out.x is not None and (not h_ok or mip_obj >= h_obj - 1e-9)
-        if not use_mip:
-            open_red = open_h
-        _raise_if_infeasible(out, h_ok, "mclp", p)
-        objective, bound, status, solver_used, solve_s = _finish(
-            model="mclp",
-            sense=-1,
-            outcome=out,
-            mip_objective=mip_obj,
-            heuristic_objective=h_obj,
-            use_mip=use_mip,
-            solver=name,
-        )
-        spec = Spec.from_setup(
-            "mclp", -1, m, setup, p=p, weights=w, coverage=cov, groups=g, floor_w=floor_w
-        )
-        res = _cover_result(
-            "mclp",
-            cov,
-            w,
-            setup.keep[open_red],
-            objective,
-            bound,
-            status,
-            solver_used,
-            solve_s,
-            h_obj,
-            t_h,
-            t0,
-        )
-        keep_h = setup.keep[open_h]
-
-        def heuristic_result() -> SitingResult:
-            return _cover_result(
-                "mclp", cov, w, keep_h, h_obj, np.nan, "heuristic", "heuristic", 0.0,
-                h_obj, t_h, t0,
-            )  # fmt: skip
-
-        return settle(
-            spec, res, fallback=heuristic_result if use_mip and h_ok else None, notes=notes
-        )
     spec = Spec.from_setup(
         "mclp", -1, m, setup, p=p, weights=w, coverage=cov, groups=g, floor_w=floor_w,
         capacity=cap,
     )  # fmt: skip
-    return _mclp_capacitated(cov, w, red, setup, cap, floor_w, p, name, time_limit_s, t0, spec)
+    if cap is not None:
+        return mclp_capacitated(cov, w, red, setup, cap, floor_w, p, name, budget, spec)
+    if red.G is not None and floor_w is not None:
+        run = _mclp_floors(red, setup, p, floor_w, name, budget)
+    else:
+        run = _mclp_median(red, setup, p, name, budget)
+    _raise_if_infeasible_run(run, "mclp", p)
+
+    def result(mask: NDArray[np.bool_], obj: float, bound: float, status: str, used: str,
+               secs: float) -> SitingResult:  # fmt: skip
+        return _cover_result(
+            "mclp", cov, w, setup.keep[mask], obj, bound, status,  # type: ignore[arg-type]
+            used, secs, run.h_obj, run.heuristic_seconds, budget.elapsed(),
+        )  # fmt: skip
+
+    res = result(run.open_best, run.objective, run.bound, run.status, run.solver,
+                 run.solve_seconds)  # fmt: skip
+
+    def fallback() -> SitingResult:
+        return result(run.open_h, run.h_obj, math.nan, "heuristic", "heuristic", 0.0)
+
+    return settle(spec, res, fallback=fallback, notes=budget.notes)
 
 
-def _mclp_capacitated(
-    cov: sp.csr_matrix,
-    w: NDArray[np.float64],
-    red: _Cover,
-    setup: _Setup,
-    cap_all: NDArray[np.float64],
-    floor_w: NDArray[np.float64] | None,
-    p: int,
-    name: str,
-    time_limit_s: float,
-    t0: float,
-    spec: Spec,
-) -> SitingResult:
+def _raise_if_infeasible_run(run: Run, model: str, p: int | None) -> None:
+    if run.status == "infeasible" and not np.isfinite(run.h_obj):
+        what = f"p = {p} sites" if p is not None else "sites"
+        raise SitingError(
+            f"{model}: no choice of {what} meets all the rules (fixed sites, region "
+            "minimums, floors, capacities)",
+            fix="raise p, lower floors or min_per_region, or add candidates",
+        )
+
+
+def _mclp_median(red: _Cover, setup: _Setup, p: int, name: str, budget: Budget) -> Run:
+    """MCLP as a p-median on the rows fixed sites leave uncovered (see the module)."""
+    A, W = red.A, red.W
     mk = setup.keep.size
-    cap = cap_all[setup.keep]
-    A = red.A
-    nr = A.shape[0]
-    rows = np.repeat(np.arange(nr), np.diff(A.indptr))
-    cols = A.indices.astype(np.int64)
-    ne = rows.size
-    # heuristic: lazy greedy on min(C_k, residual weight covered by k), then an exact LP
-    csc = sp.csc_matrix(A)
-    resid = red.W.copy()
-    open_h = setup.fixed.copy()
+    total = float(W.sum())
+    by_fixed = np.diff(A[:, np.flatnonzero(setup.fixed)].indptr) > 0
+    rows = np.flatnonzero(~by_fixed)
+    sub = sp.csr_matrix(A[rows])
+    drop = dominated_columns(sub, droppable_columns(setup))
+    if int((~drop).sum()) < p:  # keep enough candidates to open p
+        back = np.flatnonzero(drop)[: p - int((~drop).sum())]
+        drop[back] = False
+    cols = np.flatnonzero(~drop)
+    sub = sp.csr_matrix(sub[:, cols])
+    log.info(
+        "mclp: %d rows covered by fixed sites, %d of %d candidates dominated",
+        int(by_fixed.sum()), int(drop.sum()), mk,
+    )  # fmt: skip
+    rr = Rules(setup.fixed[cols], setup.region[cols], setup.need)
+    Z = sp.csr_matrix((np.zeros(sub.nnz), sub.indices, sub.indptr), shape=sub.shape)
+    Wr = W[rows]
+    run = solve_median(Z, Wr, np.ones(rows.size), True, p, rr, solver=name, budget=budget)
 
-    def gain(j: int) -> float:
-        rr = csc.indices[csc.indptr[j] : csc.indptr[j + 1]]
-        return float(min(cap[j], resid[rr].sum()))
+    def full(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        out = np.zeros(mk, dtype=bool)
+        out[cols[mask]] = True
+        return out
 
-    def take(j: int) -> None:
-        rr = csc.indices[csc.indptr[j] : csc.indptr[j + 1]]
-        left = cap[j]
-        for r in rr[np.argsort(np.diff(A.indptr)[rr], kind="stable")].tolist():
-            if left <= 0:
-                break
-            d = min(left, resid[r])
-            resid[r] -= d
-            left -= d
-        open_h[j] = True
+    covered = total - float(Wr.sum())  # rows the fixed sites cover
+    bound = covered + float(Wr.sum()) - run.bound if np.isfinite(run.bound) else math.nan
+    return Run(
+        full(run.open_h), covered + float(Wr.sum()) - run.h_obj, full(run.open_best),
+        covered + float(Wr.sum()) - run.objective, bound, run.status, run.solver,
+        run.solve_seconds, run.heuristic_seconds,
+    )  # fmt: skip
 
-    for j in np.flatnonzero(open_h):
-        take(int(j))
+
+def _mclp_floors(
+    red: _Cover, setup: _Setup, p: int, floor_w: NDArray[np.float64], name: str, budget: Budget
+) -> Run:
+    """MCLP with group floors: greedy, floor repair, swaps, then the MIP."""
+    assert red.G is not None
+    mk = setup.keep.size
     rules = setup.rules()
-    for r in np.flatnonzero(rules.deficits(open_h)):
-        pool = np.flatnonzero((setup.region == r) & ~open_h)
-        lazy_pick(
-            gain, pool, np.array([gain(int(j)) for j in pool]), int(rules.deficits(open_h)[r]), take
-        )
-    rest = np.flatnonzero(~open_h)
-    lazy_pick(gain, rest, np.array([gain(int(j)) for j in rest]), p - int(open_h.sum()), take)
-
-    def build(fix_open: NDArray[np.bool_] | None) -> MipModel:
-        # columns: y (mk), z (ne); rows: Σ_j z ≤ 1, Σ_i W z - C y ≤ 0, z - y ≤ 0, p, regions,
-        # floors
-        e = np.arange(ne)
-        R1 = sp.csr_matrix((np.ones(ne), (rows, mk + e)), shape=(nr, mk + ne))
-        R2 = sp.csr_matrix(
-            (
-                np.concatenate([red.W[rows], -cap]),
-                (np.concatenate([cols, np.arange(mk)]), np.concatenate([mk + e, np.arange(mk)])),
-            ),
-            shape=(mk, mk + ne),
-        )
-        R3 = sp.csr_matrix(
-            (
-                np.concatenate([np.ones(ne), -np.ones(ne)]),
-                (np.concatenate([e, e]), np.concatenate([mk + e, cols])),
-            ),
-            shape=(ne, mk + ne),
-        )
-        mats, lo, hi = _side_rows(setup, mk + ne, p)
-        if red.G is not None and floor_w is not None:
-            k = red.G.shape[1]
-            gz = red.G[rows]  # ne × k
-            mats.append(
-                sp.csr_matrix(
-                    (gz.T.ravel(), (np.repeat(np.arange(k), ne), np.tile(mk + e, k))),
-                    shape=(k, mk + ne),
-                )
-            )
-            lo.append(floor_w)
-            hi.append(np.full(k, np.inf))
-        col_lo = np.concatenate([setup.fixed.astype(np.float64), np.zeros(ne)])
-        col_hi = np.ones(mk + ne)
-        if fix_open is not None:
-            col_lo[:mk] = fix_open
-            col_hi[:mk] = fix_open
-        return MipModel(
-            c=np.concatenate([np.zeros(mk), -red.W[rows]]),
-            A=sp.vstack([R1, R2, R3, *mats], format="csr"),
-            row_lo=np.concatenate([np.full(nr + mk + ne, -np.inf), *lo]),
-            row_hi=np.concatenate([np.ones(nr), np.zeros(mk + ne), *hi]),
-            col_lo=col_lo,
-            col_hi=col_hi,
-            integer=np.concatenate([np.ones(mk, dtype=bool), np.zeros(ne, dtype=bool)]),
-        )
-
-    lp = solve_mip(build(open_h.astype(np.float64)), solver="highs", time_limit_s=time_limit_s)
-    h_ok = lp.x is not None and lp.status == "optimal"
-    h_obj = -lp.objective if h_ok else float("nan")
-    t_h = time.perf_counter() - t0
-    out = _run(build(None), solver=name, time_limit_s=time_limit_s, start=lp.x if h_ok else None)
-    use_mip = out is not None and out.x is not None and (not h_ok or -out.objective >= h_obj - 1e-9)
-    x = out.x if (use_mip and out is not None) else (lp.x if h_ok else None)
-    _raise_if_infeasible(out, h_ok, "mclp", p)
-    mip_obj = -out.objective if use_mip and out is not None else float("nan")
-    objective, bound, status, solver_used, solve_s = _finish(
-        model="mclp",
-        sense=-1,
-        outcome=out,
-        mip_objective=mip_obj,
-        heuristic_objective=h_obj,
-        use_mip=use_mip,
-        solver=name,
+    csc = sp.csc_matrix(red.A)
+    open_h, _ = heur.greedy_cover(csc, red.W, p, rules)
+    open_h = heur.repair_floors(csc, red.W, open_h, rules, red.G, floor_w)
+    swapped, done = heur.swap_cover(
+        csc, red.W, open_h, rules, groups=red.G, floor_w=floor_w, budget=budget,
+        max_swaps=max(1, budget.work(0.2, MOVE_RATE) // max(1, red.A.nnz + mk * p)),
+    )  # fmt: skip
+    if done:
+        open_h = swapped
+    else:
+        budget.cut("the MCLP swap search", "the greedy solution")
+    h_cov = np.diff(red.A[:, np.flatnonzero(open_h)].indptr) > 0
+    h_ok = bool(np.all(red.G.T @ h_cov >= floor_w - 1e-9))
+    h_obj = float(red.W[h_cov].sum()) if h_ok else math.nan
+    t_h = budget.elapsed()
+    if name == "heuristic":
+        return Run(open_h, h_obj, open_h, h_obj, math.nan, "heuristic", "heuristic", 0.0, t_h)
+    nr = red.A.shape[0]
+    # columns: y (mk), x (nr); rows: x_r - Σ y ≤ 0, Σ y = p, regions, floors
+    link = sp.hstack([-red.A, sp.identity(nr, format="csr")], format="csr")
+    mats, lo, hi = _side_rows(setup, mk + nr, p)
+    mats.append(
+        sp.hstack([sp.csr_matrix((red.G.shape[1], mk)), sp.csr_matrix(red.G.T)], format="csr")
     )
-    m = cov.shape[1]
-
-    def result_of(
-        x: NDArray[np.float64] | None,
-        objective: float,
-        bound: float,
-        status: Status,
-        solver_used: str,
-        solve_s: float,
-    ) -> SitingResult:
-        open_red = x[:mk] > 0.5 if x is not None else open_h
-        open_orig = np.zeros(m, dtype=bool)
-        open_orig[setup.keep[open_red]] = True
-        served_red = np.zeros(nr)
-        main = np.zeros(nr, dtype=np.int64) - 1
-        if x is not None:
-            z = x[mk:]
-            np.add.at(served_red, rows, z)
-            order = np.lexsort((-z, rows))
-            first = order[np.r_[0, np.flatnonzero(np.diff(rows[order])) + 1]] if ne else order
-            main[rows[first]] = np.where(z[first] > 1e-9, setup.keep[cols[first]], -1)
-        served = np.where(red.inverse >= 0, served_red[np.maximum(red.inverse, 0)], 0.0)
-        served = np.clip(served, 0.0, 1.0)
-        assignment = np.where(red.inverse >= 0, main[np.maximum(red.inverse, 0)], -1)
-        _, _, why = _cover_outputs(cov, open_orig, w)
-        shares = None
-        if x is not None:
-            Zr = sp.csr_matrix((x[mk:], (rows, cols)), shape=(nr, mk))
-            idx = np.flatnonzero(red.inverse >= 0)
-            P = sp.csr_matrix(
-                (np.ones(idx.size), (idx, red.inverse[idx])), shape=(cov.shape[0], nr)
-            )
-            K = sp.csr_matrix((np.ones(mk), (np.arange(mk), setup.keep)), shape=(mk, m))
-            shares = sp.csr_matrix(P @ Zr @ K)
-            shares.eliminate_zeros()
-        return SitingResult(
-            "mclp",
-            np.flatnonzero(open_orig).astype(np.int64),
-            objective,
-            bound,
-            _gap(objective, bound),
-            status,
-            solver_used,
-            solve_s,
-            h_obj,
-            served > 1e-9,
-            served,
-            assignment.astype(np.int64),
-            why,
-            t_h,
-            time.perf_counter() - t0,
-            shares,
-        )
-
-    res = result_of(x, objective, bound, status, solver_used, solve_s)
-
-    def heuristic_result() -> SitingResult:
-        return result_of(lp.x, h_obj, np.nan, "heuristic", "heuristic", 0.0)
-
-    return settle(spec, res, fallback=heuristic_result if use_mip and h_ok else None)
+    lo.append(floor_w)
+    hi.append(np.full(floor_w.size, np.inf))
+    mip = MipModel(
+        c=np.concatenate([np.zeros(mk), -red.W]),
+        A=sp.vstack([link, *mats], format="csr"),
+        row_lo=np.concatenate([np.full(nr, -np.inf), *lo]),
+        row_hi=np.concatenate([np.zeros(nr), *hi]),
+        col_lo=np.concatenate([setup.fixed.astype(np.float64), np.zeros(nr)]),
+        col_hi=np.ones(mk + nr),
+        integer=np.concatenate([np.ones(mk, dtype=bool), np.zeros(nr, dtype=bool)]),
+    )
+    start = np.concatenate([open_h.astype(np.float64), h_cov.astype(np.float64)])
+    out = _run(mip, solver=name, budget=budget, share=0.6, start=start if h_ok else None,
+               what="mclp")  # fmt: skip
+    assert out is not None
+    _raise_if_infeasible(out, h_ok, "mclp", p)
+    best, obj = open_h, h_obj
+    if out.x is not None:
+        cand = out.x[:mk] > 0.5
+        got = float(red.W[np.diff(red.A[:, np.flatnonzero(cand)].indptr) > 0].sum())
+        if not h_ok or got >= h_obj - 1e-9:
+            best, obj = cand, got
+    bound = -out.bound if np.isfinite(out.bound) else math.nan
+    if out.status == "optimal" and out.x is not None:
+        status = "optimal"
+    elif out.status == "infeasible":
+        status = "infeasible"
+    else:
+        status = "feasible" if out.status == "error" else "time_limit"
+    return Run(open_h, h_obj, best, obj, bound, status, name, out.seconds, t_h)
 
 
 def lscp(
@@ -499,7 +374,7 @@ def lscp(
     fixed, excluded, groups, floors, regions, min_per_region
         As in :func:`mclp`.
     time_limit_s
-        Limit of the exact solve, seconds.
+        Seconds the whole call may take, as in :func:`mclp`.
     solver
         ``"auto"``, ``"highs"``, ``"cbc"`` or ``"heuristic"``.
 
@@ -523,8 +398,8 @@ def lscp(
     >>> lscp(cover).selected.tolist()
     [1]
     """
-    t0 = time.perf_counter()
-    notes: list[str] = []
+    warm_up()  # kernels loaded before the clock starts
+    budget = Budget(time_limit_s)
     cov = _as_csr(coverage, "coverage").astype(bool)
     n, m = cov.shape
     w = _weights(weights, n)
@@ -537,15 +412,9 @@ def lscp(
     if target_of not in ("coverable", "total"):
         raise InvalidValueError(f"target_of is {target_of!r}", fix="pass 'coverable' or 'total'")
     setup = _setup(
-        m,
-        n,
-        w,
-        fixed=fixed,
-        excluded=excluded,
-        regions=regions,
-        min_per_region=min_per_region,
+        m, n, w, fixed=fixed, excluded=excluded, regions=regions, min_per_region=min_per_region,
         p=None,
-    )
+    )  # fmt: skip
     name = _solver_name(solver, "lscp")
     _check_time(time_limit_s)
     red = _reduce_cover(cov, w, g, setup.keep)
@@ -568,194 +437,45 @@ def lscp(
         target_w = target * reach
         _warn_uncoverable(red.coverable, w, "lscp")
     full = target_w >= reach * (1 - 1e-12)
-    if full and red.G is None:
-        open_red, open_h, h_obj, out, t_h, low = _lscp_full(
-            red.A, setup, name, time_limit_s, t0, notes
-        )
-        use_mip = out is not None and out.x is not None
+    if red.G is not None:
+        run = lscp_floors(red, setup, target_w, full, floor_w, name, budget)
+    elif full:
+        run = lscp_full(red.A, setup, name, budget)
     else:
-        low = 0.0
-        open_red, open_h, h_obj, out, t_h, use_mip = _lscp_partial(
-            red, setup, target_w, full, floor_w, name, time_limit_s, t0
-        )
+        run = lscp_target(red.A, red.W, target_w, setup, name, budget)
     # a solver's vector may open sites the target does not need: close them
-    open_red = heur.drop_redundant(
-        sp.csc_matrix(red.A),
-        red.W,
-        open_red,
-        setup.rules(),
-        target_w=None if full else target_w,
-        groups=red.G,
-        floor_w=floor_w,
-    )
-    mip_obj = float(open_red.sum())
-    if not use_mip:  # the heuristic's own cover, now without redundant sites
-        open_h, h_obj = open_red, mip_obj
-    objective, bound, status, solver_used, solve_s = _finish(
-        model="lscp",
-        sense=1,
-        outcome=out,
-        mip_objective=mip_obj,
-        heuristic_objective=h_obj,
-        use_mip=use_mip,
-        solver=name,
-    )
-    if out is not None or (name != "heuristic" and low >= objective):
-        bound = max(bound, low) if np.isfinite(bound) else low
-        solver_used = name
-        if objective <= bound + 1e-9:  # proven by the reductions or the bound
-            status = "optimal"
+    csc = sp.csc_matrix(red.A)
+
+    def trim(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        return heur.drop_redundant(
+            csc, red.W, mask, setup.rules(), target_w=None if full else target_w,
+            groups=red.G, floor_w=floor_w,
+        )  # fmt: skip
+
+    best = trim(run.open_best)
+    open_h = trim(run.open_h)
+    h_obj = float(open_h.sum())
+    objective = float(best.sum())
+    bound = run.bound
     if np.isfinite(bound):
         bound = float(np.ceil(bound - 1e-6))  # a count of sites
+    status = run.status
+    if status in ("time_limit", "feasible") and np.isfinite(bound) and objective <= bound:
+        status = "optimal"
     spec = Spec.from_setup(
-        "lscp",
-        1,
-        m,
-        setup,
-        p=None,
-        weights=w,
-        coverage=cov,
-        target_w=None if full else target_w,
-        coverable=red.coverable,
-        groups=g,
+        "lscp", 1, m, setup, p=None, weights=w, coverage=cov,
+        target_w=None if full else target_w, coverable=red.coverable, groups=g,
         floor_w=floor_w,
-    )
+    )  # fmt: skip
     res = _cover_result(
-        "lscp",
-        cov,
-        w,
-        setup.keep[open_red],
-        objective,
-        bound,
-        status,
-        solver_used,
-        solve_s,
-        h_obj,
-        t_h,
-        t0,
-    )
-    keep_h = setup.keep[open_h]
+        "lscp", cov, w, setup.keep[best], objective, bound, status,  # type: ignore[arg-type]
+        run.solver, run.solve_seconds, h_obj, run.heuristic_seconds, budget.elapsed(),
+    )  # fmt: skip
 
     def fallback() -> SitingResult:
         return _cover_result(
-            "lscp", cov, w, keep_h, h_obj, np.nan, "heuristic", "heuristic", 0.0, h_obj, t_h, t0
-        )
+            "lscp", cov, w, setup.keep[open_h], h_obj, np.nan, "heuristic", "heuristic", 0.0,
+            h_obj, run.heuristic_seconds, budget.elapsed(),
+        )  # fmt: skip
 
-    return settle(spec, res, fallback=fallback if use_mip else None, notes=notes)
-
-
-def _lscp_full(
-    A: sp.csr_matrix,
-    setup: _Setup,
-    name: str,
-    time_limit_s: float,
-    t0: float,
-    notes: list[str],
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_], float, MipOutcome | None, float, float]:
-    """Cover every row: reductions, greedy + local search on the core, then the core MIP.
-
-    Returns the open mask (allowed candidates), the heuristic's mask and count, the MIP outcome
-    (None when skipped), the heuristic seconds and a lower bound from the reductions
-    (opened columns + rows of the core no two of which share a column).
-    """
-    mk = setup.keep.size
-    rules = setup.rules()
-    droppable = setup.region < 0  # region minimums may need dominated columns
-    alive, state = setcover.reduce_set_cover(A, rules, droppable=droppable)
-    forced = state == 1
-    cols = np.flatnonzero(state == 0)
-    core = sp.csr_matrix(A[np.flatnonzero(alive)][:, cols])
-    have = rules.region_counts(forced)
-    rc = Rules(
-        np.zeros(cols.size, dtype=bool), setup.region[cols], np.maximum(setup.need - have, 0)
-    )
-    log.info(
-        "lscp: reductions left %d of %d rows and %d of %d candidates (%d opened, %d dropped)",
-        core.shape[0],
-        A.shape[0],
-        cols.size,
-        mk,
-        int(forced.sum()),
-        int((state == -1).sum()),
-    )
-    nr = core.shape[0]
-    g = heur.lscp_greedy(sp.csc_matrix(core), np.ones(nr), float(nr), rc, full=True)
-    g = setcover.lscp_local_search(core, g, rc, time_limit_s=safety_cap(time_limit_s), notes=notes)
-    open_h = forced.copy()
-    open_h[cols[g]] = True
-    h_obj = float(open_h.sum())
-    low = float(forced.sum()) + float(setcover.disjoint_rows(core))
-    low = max(low, float(forced.sum() + rc.need.sum()))
-    t_h = time.perf_counter() - t0
-    if name == "heuristic" or h_obj <= low or cols.size == 0:
-        return open_h, open_h, h_obj, None, t_h, low
-    core_setup = _Setup(cols, rc.fixed, rc.region, rc.need, setup.labels)
-    mats, lo, hi = _side_rows(core_setup, cols.size, None)
-    mip = MipModel(
-        c=np.ones(cols.size),
-        A=sp.vstack([core, *mats], format="csr"),
-        row_lo=np.concatenate([np.ones(nr), *lo]),
-        row_hi=np.concatenate([np.full(nr, np.inf), *hi]),
-        col_lo=np.zeros(cols.size),
-        col_hi=np.ones(cols.size),
-        integer=np.ones(cols.size, dtype=bool),
-        offset=float(forced.sum()),
-    )
-    out = _run(mip, solver=name, time_limit_s=time_limit_s, start=g.astype(np.float64))
-    if out is not None and out.x is not None and out.objective < h_obj - 0.5:
-        open_m = forced.copy()
-        open_m[cols[out.x > 0.5]] = True
-        return open_m, open_h, h_obj, out, t_h, low
-    if out is not None:  # keep the heuristic cover; the outcome still gives the bound
-        out = MipOutcome(None, out.objective, out.bound, out.status, out.solver, out.seconds)
-    return open_h, open_h, h_obj, out, t_h, low
-
-
-def _lscp_partial(
-    red: _Cover,
-    setup: _Setup,
-    target_w: float,
-    full: bool,
-    floor_w: NDArray[np.float64] | None,
-    name: str,
-    time_limit_s: float,
-    t0: float,
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_], float, MipOutcome | None, float, bool]:
-    """A weight target or group floors: greedy, then the MIP with coverage variables."""
-    mk = setup.keep.size
-    nr = red.A.shape[0]
-    rules = setup.rules()
-    csc = sp.csc_matrix(red.A)
-    open_h = heur.lscp_greedy(csc, red.W, target_w, rules, full=full, groups=red.G, floor_w=floor_w)
-    h_cov = np.diff(red.A[:, np.flatnonzero(open_h)].indptr) > 0
-    h_obj = float(open_h.sum())
-    t_h = time.perf_counter() - t0
-    mats, lo, hi = _side_rows(setup, mk + nr, None)
-    link = sp.hstack([-red.A, sp.identity(nr, format="csr")], format="csr")
-    tgt = sp.csr_matrix(np.concatenate([np.zeros(mk), red.W])[None, :])
-    extra = [tgt]
-    elo = [np.array([target_w * (1 - 1e-12)])]
-    ehi = [np.array([np.inf])]
-    if red.G is not None and floor_w is not None:
-        extra.append(
-            sp.hstack([sp.csr_matrix((red.G.shape[1], mk)), sp.csr_matrix(red.G.T)], format="csr")
-        )
-        elo.append(floor_w * (1 - 1e-12))
-        ehi.append(np.full(floor_w.size, np.inf))
-    A = sp.vstack([link, *extra, *mats], format="csr")
-    mip = MipModel(
-        c=np.concatenate([np.ones(mk), np.zeros(nr)]),
-        A=A,
-        row_lo=np.concatenate([np.full(nr, -np.inf), *elo, *lo]),
-        row_hi=np.concatenate([np.zeros(nr), *ehi, *hi]),
-        col_lo=np.concatenate(
-            [setup.fixed.astype(np.float64), np.ones(nr) if full else np.zeros(nr)]
-        ),
-        col_hi=np.ones(mk + nr),
-        integer=np.concatenate([np.ones(mk, dtype=bool), np.zeros(nr, dtype=bool)]),
-    )
-    start = np.concatenate([open_h.astype(np.float64), h_cov.astype(np.float64)])
-    out = _run(mip, solver=name, time_limit_s=time_limit_s, start=start)
-    use_mip = out is not None and out.x is not None and float((out.x[:mk] > 0.5).sum()) <= h_obj
-    open_red = out.x[:mk] > 0.5 if (use_mip and out is not None and out.x is not None) else open_h
-    return open_red, open_h, h_obj, out, t_h, use_mip
+    return settle(spec, res, fallback=fallback, notes=budget.notes)

@@ -7,7 +7,6 @@ Lagrangian bound in :mod:`planner.analysis.siting._mip`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +15,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike, NDArray
 
 from planner.analysis.siting import _median_heuristics as heur
+from planner.analysis.siting._budget import Budget
 from planner.analysis.siting._inputs import (
     Regions,
     _as_csr,
@@ -26,24 +26,11 @@ from planner.analysis.siting._inputs import (
     _warn_dropped_zeros,
     _weights,
 )
-from planner.analysis.siting._mip import (
-    MIP_REL_GAP,
-    MipModel,
-    median_lagrangian_bound,
-    solve_mip,
-)
-from planner.analysis.siting._result import (
-    SitingResult,
-    SolverName,
-    Status,
-    _finish,
-    _gap,
-    _run,
-    _side_rows,
-    _solver_name,
-)
-from planner.analysis.siting._rules import safety_cap
+from planner.analysis.siting._median_capacitated import solve_capacitated
+from planner.analysis.siting._median_exact import solve_median
+from planner.analysis.siting._result import SitingResult, SolverName, Status, _gap, _solver_name
 from planner.analysis.siting._verify import Spec, settle
+from planner.analysis.siting._warm import warm_up
 from planner.errors import InvalidValueError, SitingError
 
 __all__ = ["p_median"]
@@ -94,7 +81,7 @@ def p_median(
     fixed, excluded, regions, min_per_region
         As in :func:`mclp`.
     time_limit_s
-        Limit of the exact solve, seconds.
+        Seconds the whole call may take, as in :func:`mclp`.
     solver
         ``"auto"``, ``"highs"``, ``"cbc"`` or ``"heuristic"``.
 
@@ -120,8 +107,8 @@ def p_median(
     >>> r.selected.tolist(), r.objective
     ([0, 2], 4.0)
     """
-    t0 = time.perf_counter()
-    notes: list[str] = []
+    warm_up()  # kernels loaded before the clock starts
+    budget = Budget(time_limit_s)
     if sp.issparse(cost):
         C = _as_csr(cost, "cost").astype(np.float64)
         _warn_dropped_zeros(C, "cost")
@@ -155,7 +142,6 @@ def p_median(
             f"unassigned_cost_s is {unassigned_cost_s}", fix="pass seconds >= 0 or None"
         )
     keep = setup.keep
-    mk = keep.size
     A = C[:, keep]
     A.sort_indices()
     reach = np.diff(A.indptr) > 0
@@ -188,189 +174,32 @@ def p_median(
     )
     pen = np.full(n, float(unassigned_cost_s) if unassigned_cost_s is not None else big)
     rules = setup.rules()
-    csc = sp.csc_matrix(A)
-    open_h, _ = heur.greedy_median(csc, A, w, pen, p, rules)
-    open_h = heur.swap_median(
-        A, w, pen, open_h, rules, time_limit_s=safety_cap(time_limit_s), notes=notes
-    )
-    a_h, d1_h, _ = heur.median_state(A, w, pen, open_h)
-    rows_all = np.repeat(np.arange(n), np.diff(A.indptr))
-    active = w > 0
-    # model over active rows
-    sel_nz = active[rows_all]
-    er = rows_all[sel_nz]
-    ec = A.indices[sel_nz].astype(np.int64)
-    ed = A.data[sel_nz]
-    ne = er.size
-    act = np.flatnonzero(active)
-    ri = np.full(n, -1, dtype=np.int64)
-    ri[act] = np.arange(act.size)
-    na = act.size
+    act = np.flatnonzero(w > 0)
     use_u = unassigned_cost_s is not None
-    nu = na if use_u else 0
-
-    def build(fix_open: NDArray[np.float64] | None) -> MipModel:
-        e = np.arange(ne)
-        ncol = mk + ne + nu
-        assign = sp.csr_matrix(
-            (
-                np.ones(ne + nu),
-                (
-                    np.concatenate([ri[er], np.arange(nu)]),
-                    np.concatenate([mk + e, mk + ne + np.arange(nu)]),
-                ),
-            ),
-            shape=(na, ncol),
-        )
-        blocks = [assign]
-        lo = [np.ones(na)]
-        hi = [np.ones(na)]
-        blocks.append(
-            sp.csr_matrix(
-                (
-                    np.concatenate([np.ones(ne), -np.ones(ne)]),
-                    (np.concatenate([e, e]), np.concatenate([mk + e, ec])),
-                ),
-                shape=(ne, ncol),
-            )
-        )
-        lo.append(np.full(ne, -np.inf))
-        hi.append(np.zeros(ne))
-        if cap is not None:
-            blocks.append(
-                sp.csr_matrix(
-                    (
-                        np.concatenate([w[er], -cap]),
-                        (
-                            np.concatenate([ec, np.arange(mk)]),
-                            np.concatenate([mk + e, np.arange(mk)]),
-                        ),
-                    ),
-                    shape=(mk, ncol),
-                )
-            )
-            lo.append(np.full(mk, -np.inf))
-            hi.append(np.zeros(mk))
-        mats, slo, shi = _side_rows(setup, ncol, p)
-        col_lo = np.concatenate([setup.fixed.astype(np.float64), np.zeros(ne + nu)])
-        col_hi = np.ones(ncol)
-        if fix_open is not None:
-            col_lo[:mk] = fix_open
-            col_hi[:mk] = fix_open
-        return MipModel(
-            c=np.concatenate(
-                [
-                    np.zeros(mk),
-                    w[er] * ed,
-                    w[act] * pen[act] if use_u else np.zeros(0),
-                ]
-            ),
-            A=sp.vstack([*blocks, *mats], format="csr"),
-            row_lo=np.concatenate([*lo, *slo]),
-            row_hi=np.concatenate([*hi, *shi]),
-            col_lo=col_lo,
-            col_hi=col_hi,
-            integer=np.concatenate([np.ones(mk, dtype=bool), np.zeros(ne + nu, dtype=bool)]),
-        )
-
-    h_x: NDArray[np.float64] | None
-    if cap is None:
-        h_ok = bool(np.all((a_h >= 0) | ~active)) or use_u
-        h_obj = float(w @ d1_h) if h_ok else float("nan")
-        h_x = np.zeros(mk + ne + nu)
-        h_x[:mk] = open_h
-        hit = (a_h[er] == ec) & (a_h[er] >= 0)
-        # one entry per row: the first stored entry equal to the assigned site
-        h_x[mk + np.flatnonzero(hit)] = 1.0
-        if use_u:
-            h_x[mk + ne + np.flatnonzero(a_h[act] < 0)] = 1.0
-    else:
-        lp = solve_mip(build(open_h.astype(np.float64)), solver="highs", time_limit_s=time_limit_s)
-        h_ok = lp.x is not None and lp.status == "optimal"
-        h_obj = lp.objective if h_ok else float("nan")
-        h_x = lp.x if h_ok else None
-    low = float("-inf")
-    if name != "heuristic" and h_ok:
-        low = median_lagrangian_bound(
-            A[act],
-            w[act],
-            p,
-            fixed=setup.fixed,
-            region=setup.region,
-            need=setup.need,
-            penalty=pen[act] if use_u else None,
-            upper=h_obj,
-            start=(w * d1_h)[act],
-            time_limit_s=safety_cap(time_limit_s),
-            notes=notes,
-        )
-    t_h = time.perf_counter() - t0
-    out = _run(build(None), solver=name, time_limit_s=time_limit_s, start=h_x if h_ok else None)
-    if out is not None and out.status == "infeasible" and not h_ok:
-        raise SitingError(
-            f"p_median: no choice of p = {p} sites can serve all demand within the cost "
-            "matrix (and capacities)",
-            fix="raise p, pass unassigned_cost_s, or add candidates",
-        )
-    use_mip = (
-        out is not None
-        and out.x is not None
-        and (not h_ok or out.objective <= h_obj + 1e-9 * max(1.0, abs(h_obj)))
-    )
-    x = out.x if (use_mip and out is not None) else (h_x if h_ok else None)
-    mip_obj = out.objective if (use_mip and out is not None) else float("nan")
-    objective, bound, status, solver_used, solve_s = _finish(
-        model="p_median",
-        sense=1,
-        outcome=out,
-        mip_objective=mip_obj,
-        heuristic_objective=h_obj,
-        use_mip=use_mip,
-        solver=name,
-    )
-    if out is not None and np.isfinite(low) and status != "infeasible":
-        bound = max(bound, low) if np.isfinite(bound) else low
-        if objective - bound <= MIP_REL_GAP * max(1.0, abs(objective)):
-            status = "optimal"  # proven by the Lagrangian bound
     spec = Spec.from_setup(
-        "p_median",
-        1,
-        m,
-        setup,
-        p=p,
-        weights=w,
-        cost=C,
-        penalty=pen if use_u else None,
-        capacity=cap_all,
-    )
+        "p_median", 1, m, setup, p=p, weights=w, cost=C,
+        penalty=pen if use_u else None, capacity=cap_all,
+    )  # fmt: skip
+    if cap is not None:
+        return solve_capacitated(
+            A, w, pen, use_u, cap, setup, p, name=name, budget=budget, spec=spec
+        )
+    Aa = sp.csr_matrix(A[act])
+    run = solve_median(Aa, w[act], pen[act], use_u, p, rules, solver=name, budget=budget)
 
     def result_of(
-        x: NDArray[np.float64] | None,
+        open_red: NDArray[np.bool_],
         objective: float,
         bound: float,
         status: Status,
         solver_used: str,
         solve_s: float,
     ) -> SitingResult:
-        open_red = x[:mk] > 0.5 if x is not None else open_h
         open_orig = np.zeros(m, dtype=bool)
         open_orig[keep[open_red]] = True
         a_f, d1_f, d2_f = heur.median_state(A, w, pen, open_red)
-        shares: sp.csr_matrix | None = None
-        if cap is None or x is None:
-            assignment = np.where(a_f >= 0, keep[np.maximum(a_f, 0)], -1)
-            served = (a_f >= 0).astype(np.float64)
-        else:
-            z = x[mk : mk + ne]
-            served = np.zeros(n)
-            np.add.at(served, er, z)
-            order = np.lexsort((-z, er))
-            first = order[np.r_[0, np.flatnonzero(np.diff(er[order])) + 1]] if ne else order
-            assignment = np.full(n, -1, dtype=np.int64)
-            assignment[er[first]] = np.where(z[first] > 1e-9, keep[ec[first]], -1)
-            served = np.clip(served, 0.0, 1.0)
-            shares = sp.csr_matrix((z, (er, keep[ec])), shape=(n, m))
-            shares.eliminate_zeros()
+        assignment = np.where(a_f >= 0, keep[np.maximum(a_f, 0)], -1)
+        served = (a_f >= 0).astype(np.float64)
         why: dict[int, float] = {int(keep[j]): 0.0 for j in np.flatnonzero(open_red)}
         hit = a_f >= 0
         for j, v in zip(keep[a_f[hit]].tolist(), (w * (d2_f - d1_f))[hit].tolist(), strict=True):
@@ -384,19 +213,19 @@ def p_median(
             status,
             solver_used,
             solve_s,
-            h_obj,
+            run.h_obj,
             served > 1e-9,
             served,
             assignment.astype(np.int64),
             why,
-            t_h,
-            time.perf_counter() - t0,
-            shares,
+            run.heuristic_seconds,
+            budget.elapsed(),
         )
 
-    res = result_of(x, objective, bound, status, solver_used, solve_s)
+    status: Status = run.status  # type: ignore[assignment]
+    res = result_of(run.open_best, run.objective, run.bound, status, run.solver, run.solve_seconds)
 
     def heuristic_result() -> SitingResult:
-        return result_of(h_x, h_obj, np.nan, "heuristic", "heuristic", 0.0)
+        return result_of(run.open_h, run.h_obj, np.nan, "heuristic", "heuristic", 0.0)
 
-    return settle(spec, res, fallback=heuristic_result if use_mip and h_ok else None, notes=notes)
+    return settle(spec, res, fallback=heuristic_result, notes=budget.notes)

@@ -1,0 +1,331 @@
+"""The LSCP drivers: cover every row, reach a weighted target, or meet group floors.
+
+* :func:`lscp_full` (every coverable row, no floors): exact set-cover reductions
+  (:func:`~planner.analysis.siting._set_cover.reduce_set_cover`), greedy and
+  destroy-and-repair local search on the core, the bound of the reductions, disjoint rows
+  and the Lagrangian (:func:`~planner.analysis.siting._cover_reduce.cover_lagrangian`), then
+  the core MIP when it fits the limit.
+* :func:`lscp_target` (a weighted target, no floors): the fewest sites reaching the target
+  is the least ``p`` whose maximal cover reaches it, so the greedy cover is shrunk one site
+  at a time by MCLP searches (:func:`~planner.analysis.siting._median_exact.solve_median` on
+  the coverage, an MCLP being a p-median whose rows cost 0 when covered and their weight
+  when not), and one site fewer is then proven unable to reach the target (Lagrangian
+  bound, tree search, MIP), after dominated candidates are dropped.
+* :func:`lscp_floors` (group floors): greedy, then the MIP with coverage variables.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from planner.analysis.siting import _cover_heuristics as heur
+from planner.analysis.siting import _set_cover as setcover
+from planner.analysis.siting._budget import LAGRANGE_RATE, Budget, mip_plan
+from planner.analysis.siting._cover_reduce import cover_lagrangian, dominated_columns
+from planner.analysis.siting._inputs import _Cover, _Setup
+from planner.analysis.siting._median_bound import lagrangian, sorted_rows
+from planner.analysis.siting._median_exact import solve_median
+from planner.analysis.siting._mip import MipModel, MipOutcome
+from planner.analysis.siting._result import Run, _run, _side_rows
+from planner.analysis.siting._rules import Rules
+
+__all__ = ["droppable_columns", "lscp_floors", "lscp_full", "lscp_target"]
+
+log = logging.getLogger(__name__)
+
+
+def droppable_columns(setup: _Setup) -> NDArray[np.bool_]:
+    """Candidates a dominance reduction may drop: not fixed, in no region with a minimum."""
+    return np.asarray(~setup.fixed & (setup.region < 0), dtype=bool)
+
+
+def lscp_full(A: sp.csr_matrix, setup: _Setup, name: str, budget: Budget) -> Run:
+    """Cover every row of ``A`` (coverable rows × allowed candidates) with the fewest sites."""
+    rules = setup.rules()
+    alive, state = setcover.reduce_set_cover(A, rules, droppable=setup.region < 0)
+    forced = state == 1
+    cols = np.flatnonzero(state == 0)
+    core = sp.csr_matrix(A[np.flatnonzero(alive)][:, cols])
+    have = rules.region_counts(forced)
+    rc = Rules(
+        np.zeros(cols.size, dtype=bool), setup.region[cols], np.maximum(setup.need - have, 0)
+    )
+    nr = core.shape[0]
+    log.info(
+        "lscp: reductions left %d of %d rows and %d of %d candidates (%d opened, %d dropped)",
+        nr, A.shape[0], cols.size, setup.keep.size, int(forced.sum()),
+        int((state == -1).sum()),
+    )  # fmt: skip
+    g = np.zeros(cols.size, dtype=bool)
+    if nr:
+        g = heur.lscp_greedy(sp.csc_matrix(core), np.ones(nr), float(nr), rc, full=True)
+    elif rc.need.any():
+        g = heur.lscp_greedy(sp.csc_matrix(core), np.ones(0), 0.0, rc, full=True)
+    # the local search gets the MIP's share too when the core is too large for a MIP
+    mip_ok = mip_plan(budget, 0.5, nr, cols.size, int(core.nnz), "set_cover") is not None
+    moves = budget.work(0.25 if mip_ok else 0.6, setcover.LS_MOVE_RATE)
+    if nr:
+        better, done = setcover.lscp_local_search(core, g, rc, iterations=moves, budget=budget)
+        if not done:
+            budget.cut("the LSCP local search", "the greedy cover")
+            open_g = forced.copy()
+            open_g[cols[g]] = True
+            late = "heuristic" if name == "heuristic" else "time_limit"
+            used = "heuristic" if name == "heuristic" else name
+            c = float(open_g.sum())
+            return Run(open_g, c, open_g, c, math.nan, late, used, 0.0, budget.elapsed())
+        g = better
+    open_h = forced.copy()
+    open_h[cols[g]] = True
+    h_obj = float(open_h.sum())
+    t_h = budget.elapsed()
+    if name == "heuristic":
+        return Run(open_h, h_obj, open_h, h_obj, math.nan, "heuristic", "heuristic", 0.0, t_h)
+    low = float(rc.need.sum())
+    if nr:
+        low = max(low, float(setcover.disjoint_rows(core)))
+        lag = cover_lagrangian(
+            core, rc, upper=float(g.sum()), work=budget.work(0.2, LAGRANGE_RATE), budget=budget
+        )
+        if lag is None:  # the clock stopped it: no MIP either
+            budget.cut("the set-cover Lagrangian bound", "the heuristic cover")
+            low += float(forced.sum())
+            return Run(open_h, h_obj, open_h, h_obj, low, "time_limit", name, 0.0, t_h)
+        if np.isfinite(lag):
+            low = max(low, math.ceil(lag - 1e-6))
+    low += float(forced.sum())
+    if h_obj <= low or cols.size == 0:
+        return Run(open_h, h_obj, open_h, h_obj, h_obj, "optimal", name, 0.0, t_h)
+    core_setup = _Setup(cols, rc.fixed, rc.region, rc.need, setup.labels)
+    mats, lo, hi = _side_rows(core_setup, cols.size, None)
+    mip = MipModel(
+        c=np.ones(cols.size),
+        A=sp.vstack([core, *mats], format="csr"),
+        row_lo=np.concatenate([np.ones(nr), *lo]),
+        row_hi=np.concatenate([np.full(nr, np.inf), *hi]),
+        col_lo=np.zeros(cols.size),
+        col_hi=np.ones(cols.size),
+        integer=np.ones(cols.size, dtype=bool),
+        offset=float(forced.sum()),
+    )
+    out = _run(mip, solver=name, budget=budget, share=0.5, start=g.astype(np.float64), what="lscp",
+               kind="set_cover")  # fmt: skip
+    assert out is not None
+    best = open_h
+    if out.x is not None and out.objective < h_obj - 0.5:
+        best = forced.copy()
+        best[cols[out.x > 0.5]] = True
+    bound = low
+    if out.status == "optimal" and out.x is not None:
+        bound = max(bound, math.ceil(out.objective - 1e-6))
+    elif np.isfinite(out.bound):
+        bound = max(bound, math.ceil(out.bound - 1e-6))
+    obj = float(best.sum())
+    status = "optimal" if obj <= bound else ("feasible" if out.status == "error" else "time_limit")
+    return Run(open_h, h_obj, best, obj, float(bound), status, name, out.seconds, t_h)
+
+
+def _drop_one(
+    A: sp.csr_matrix, W: NDArray[np.float64], open_mask: NDArray[np.bool_], rules: Rules
+) -> NDArray[np.bool_] | None:
+    """``open_mask`` less the site whose closing uncovers the least weight (rules kept)."""
+    sel = np.flatnonzero(open_mask)
+    ok = ~rules.fixed[sel]
+    if rules.need.size:
+        counts = rules.region_counts(open_mask)
+        reg = rules.region[sel]
+        r0 = np.maximum(reg, 0)
+        ok &= ~((reg >= 0) & (counts[r0] <= rules.need[r0]))
+    if not ok.any():
+        return None
+    sub = sp.csr_matrix(A[:, sel])
+    once = np.diff(sub.indptr) == 1
+    owner = sub.indices[sub.indptr[:-1][once]]
+    loss = np.bincount(owner, weights=W[once], minlength=sel.size)
+    loss[~ok] = np.inf
+    out = open_mask.copy()
+    out[sel[int(np.argmin(loss))]] = False
+    return out
+
+
+def lscp_target(
+    A: sp.csr_matrix, W: NDArray[np.float64], target_w: float, setup: _Setup, name: str,
+    budget: Budget,
+) -> Run:  # fmt: skip
+    """The fewest sites covering ``target_w`` of the weight ``W`` of ``A``'s rows."""
+    rules = setup.rules()
+    mk = setup.keep.size
+    drop = dominated_columns(A, droppable_columns(setup))
+    cols = np.flatnonzero(~drop)
+    Ar = sp.csr_matrix(A[:, cols])
+    rr = Rules(rules.fixed[cols], rules.region[cols], rules.need)
+    log.info("lscp: %d of %d candidates are dominated and dropped", int(drop.sum()), mk)
+    total = float(W.sum())
+    cut = total - target_w * (1 - 1e-12)  # the uncovered weight allowed
+    Z = sp.csr_matrix((np.zeros(Ar.nnz), Ar.indices, Ar.indptr), shape=Ar.shape)
+    one = np.ones(Ar.shape[0])
+    best = heur.lscp_greedy(sp.csc_matrix(Ar), W, target_w, rr, full=False)
+    count = int(best.sum())
+    lo = max(1, int(rr.fixed.sum()) + int(rr.deficits(rr.fixed).sum()))
+
+    def full_mask(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        out = np.zeros(mk, dtype=bool)
+        out[cols[mask]] = True
+        return out
+
+    def reaches(run: Run) -> bool:
+        return run.objective <= cut + 1e-9 * max(1.0, abs(cut))
+
+    # heuristic: shrink by one site while an MCLP search still reaches the target
+    while count - 1 >= lo:
+        start = _drop_one(Ar, W, best, rr)
+        if start is None or budget.expired():
+            break
+        run = solve_median(
+            Z, W, one, True, count - 1, rr, solver="heuristic", budget=budget, start=start,
+            cutoff=cut, scale=0.25,
+        )  # fmt: skip
+        if not reaches(run):
+            break
+        best, count = run.open_best, count - 1
+    open_h = full_mask(best)
+    h_obj = float(count)
+    t_h = budget.elapsed()
+    if name == "heuristic":
+        return Run(open_h, h_obj, open_h, h_obj, math.nan, "heuristic", "heuristic", 0.0, t_h)
+    # exact: prove that one site fewer cannot reach the target (the MIP with a cutoff)
+    bound = float(lo)
+    status = "optimal" if count <= lo else "time_limit"
+    used, secs = name, 0.0
+    while count - 1 >= lo and not budget.expired():
+        out = _target_mip(Ar, W, target_w, False, None, None, rr, name, budget, cutoff=count - 0.5)
+        secs += out.seconds
+        if out.x is not None and float((out.x[: cols.size] > 0.5).sum()) < count:
+            best = out.x[: cols.size] > 0.5
+            count = int(best.sum())
+            continue
+        if out.status == "infeasible":
+            bound = float(count)
+        elif np.isfinite(out.bound):
+            bound = max(bound, float(math.ceil(out.bound - 1e-6)))
+        if bound < count and out.status != "infeasible":
+            bound = max(bound, _lagrangian_floor(Ar, W, rr, cut, count, budget))
+        status = (
+            "optimal" if count <= bound else ("feasible" if out.status == "error" else "time_limit")
+        )
+        break
+    return Run(open_h, h_obj, full_mask(best), float(count), bound, status, used, secs, t_h)
+
+
+def _lagrangian_floor(
+    Ar: sp.csr_matrix, W: NDArray[np.float64], rr: Rules, cut: float, count: int, budget: Budget
+) -> float:
+    """A lower bound on the count: one more than the largest ``p`` proven to fall short."""
+    rows = sorted_rows(sp.csr_matrix((np.zeros(Ar.nnz), Ar.indices, Ar.indptr), shape=Ar.shape))
+    for q in range(count - 2, max(int(rr.fixed.sum()), 1) - 1, -1):
+        if rr.need.size and q < int(rr.fixed.sum()) + int(rr.deficits(rr.fixed).sum()):
+            break
+        lag = lagrangian(
+            rows, W, q, fixed=rr.fixed, region=rr.region, need=rr.need,
+            penalty=np.ones(W.size), upper=float(W.sum()), start=W.copy(),
+            work=budget.work(0.02, LAGRANGE_RATE),
+        )  # fmt: skip
+        if lag.bound > cut + 1e-9 * max(1.0, abs(cut)):
+            return float(q + 1)
+        if count - 2 - q >= 4:
+            break
+    return 1.0
+
+
+def _target_mip(
+    A: sp.csr_matrix,
+    W: NDArray[np.float64],
+    target_w: float,
+    full: bool,
+    G: NDArray[np.float64] | None,
+    floor_w: NDArray[np.float64] | None,
+    rr: Rules,
+    name: str,
+    budget: Budget,
+    *,
+    start: NDArray[np.float64] | None = None,
+    cutoff: float | None = None,
+) -> MipOutcome:
+    """min Σ y s.t. x_r <= Σ_{j∈N_r} y_j, Σ W x >= target, floors, regions (y first)."""
+    k = A.shape[1]
+    nr = A.shape[0]
+    sub = _Setup(np.arange(k), rr.fixed, rr.region, rr.need, [])
+    mats, lo, hi = _side_rows(sub, k + nr, None)
+    link = sp.hstack([-A, sp.identity(nr, format="csr")], format="csr")
+    extra = [sp.csr_matrix(np.concatenate([np.zeros(k), W])[None, :])]
+    elo = [np.array([target_w * (1 - 1e-12)])]
+    ehi = [np.array([np.inf])]
+    if G is not None and floor_w is not None:
+        extra.append(sp.hstack([sp.csr_matrix((G.shape[1], k)), sp.csr_matrix(G.T)], format="csr"))
+        elo.append(floor_w * (1 - 1e-12))
+        ehi.append(np.full(floor_w.size, np.inf))
+    mip = MipModel(
+        c=np.concatenate([np.ones(k), np.zeros(nr)]),
+        A=sp.vstack([link, *extra, *mats], format="csr"),
+        row_lo=np.concatenate([np.full(nr, -np.inf), *elo, *lo]),
+        row_hi=np.concatenate([np.zeros(nr), *ehi, *hi]),
+        col_lo=np.concatenate([rr.fixed.astype(np.float64), np.ones(nr) if full else np.zeros(nr)]),
+        col_hi=np.ones(k + nr),
+        integer=np.concatenate([np.ones(k, dtype=bool), np.zeros(nr, dtype=bool)]),
+    )
+    out = _run(mip, solver=name, budget=budget, share=0.6, start=start, what="lscp", cutoff=cutoff)
+    assert out is not None
+    return out
+
+
+def lscp_floors(
+    red: _Cover,
+    setup: _Setup,
+    target_w: float,
+    full: bool,
+    floor_w: NDArray[np.float64] | None,
+    name: str,
+    budget: Budget,
+) -> Run:
+    """A weight target and group floors: greedy, then the MIP with coverage variables."""
+    mk = setup.keep.size
+    drop = dominated_columns(red.A, droppable_columns(setup))
+    cols = np.flatnonzero(~drop)
+    A = sp.csr_matrix(red.A[:, cols])
+    k = cols.size
+    rules = setup.rules()
+    rr = Rules(rules.fixed[cols], rules.region[cols], rules.need)
+    g = heur.lscp_greedy(
+        sp.csc_matrix(A), red.W, target_w, rr, full=full, groups=red.G, floor_w=floor_w
+    )
+    h_cov = np.diff(A[:, np.flatnonzero(g)].indptr) > 0
+    open_h = np.zeros(mk, dtype=bool)
+    open_h[cols[g]] = True
+    h_obj = float(g.sum())
+    t_h = budget.elapsed()
+    if name == "heuristic":
+        return Run(open_h, h_obj, open_h, h_obj, math.nan, "heuristic", "heuristic", 0.0, t_h)
+    start = np.concatenate([g.astype(np.float64), h_cov.astype(np.float64)])
+    out = _target_mip(A, red.W, target_w, full, red.G, floor_w, rr, name, budget, start=start)
+    best = open_h
+    if out.x is not None and float((out.x[:k] > 0.5).sum()) <= h_obj:
+        best = np.zeros(mk, dtype=bool)
+        best[cols[out.x[:k] > 0.5]] = True
+    bound = math.nan
+    if out.status == "optimal" and out.x is not None:
+        bound = float(math.ceil(out.objective - 1e-6))
+    elif np.isfinite(out.bound):
+        bound = float(math.ceil(out.bound - 1e-6))
+    obj = float(best.sum())
+    if out.status == "infeasible":
+        status = "infeasible"
+    elif np.isfinite(bound) and obj <= bound:
+        status = "optimal"
+    else:
+        status = "feasible" if out.status == "error" else "time_limit"
+    return Run(open_h, h_obj, best, obj, bound, status, name, out.seconds, t_h)
