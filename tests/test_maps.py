@@ -434,6 +434,33 @@ def test_moment_area_is_the_union_of_the_covered_cells(run: StudyRun) -> None:
         assert not shapely.contains_xy(area, c.x[~covered], c.y[~covered]).any()
 
 
+def test_moment_area_of_census_pieces_is_their_grid_squares() -> None:
+    """Census cells spread by area: full cells on a 100 m grid, edge pieces smaller and off
+    centre; each piece is drawn as the grid square that holds it (worked out by hand)."""
+    from planner.publish._map_moments import _Squares
+
+    # full cells centred at (50, 50), (150, 50); a 40 m-wide edge piece of the square
+    # [200, 300] x [0, 100] at (220, 50); a corner piece of [0, 100] x [100, 200] at (80, 130)
+    pts = gpd.GeoDataFrame(
+        {"cell_area_m2": [1e4, 1e4, 4e3, 1.5e3]},
+        geometry=gpd.points_from_xy([50, 150, 220, 80], [50, 50, 50, 130]),
+        crs=32651,
+    )
+    sq = _Squares(pts)
+    assert sq.grid is not None
+    every = sq.union(np.ones(4, dtype=bool))
+    want = shapely.union_all([shapely.box(0, 0, 300, 100), shapely.box(0, 100, 100, 200)])
+    assert every.symmetric_difference(want).area == pytest.approx(0, abs=1e-6)
+    two = sq.union(np.array([False, True, True, False]))
+    assert two.symmetric_difference(shapely.box(100, 0, 300, 100)).area == pytest.approx(
+        0, abs=1e-6
+    )
+    # points off any grid fall back to squares of their own area
+    off = _Squares(pts.assign(geometry=gpd.points_from_xy([50, 157, 220, 80], [50, 50, 50, 130])))
+    assert off.grid is None
+    assert off.union(np.array([True, False, False, False])).area == pytest.approx(1e4)
+
+
 def test_popups_give_hours_dawn_flags_and_the_plans_reasons(
     run: StudyRun, saved: tuple[Path, str]
 ) -> None:

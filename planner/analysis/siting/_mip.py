@@ -222,6 +222,26 @@ def solve_mip(
     raise ValueError(f"unknown solver {solver!r}")
 
 
+def lp_bound(model: MipModel, *, iterations: int, time_limit_s: float) -> float:
+    """The optimum of ``model``'s LP relaxation (a lower bound on the MIP), or ``-inf``.
+
+    HiGHS's dual simplex within ``iterations`` (a work limit: the same answer on every
+    machine) and ``time_limit_s`` (the clock, a safety net); a solve either stops
+    before the optimum gives ``-inf``, no bound.
+    """
+    import highspy
+
+    h: highspy.Highs = new_highs()  # type: ignore[assignment]
+    h.setOptionValue("time_limit", max(float(time_limit_s), 1e-3))
+    h.setOptionValue("simplex_iteration_limit", int(max(iterations, 1)))
+    pass_model(h, model, relax=True)
+    with _quiet_stdout():
+        h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return float("-inf")
+    return float(h.getInfo().objective_function_value)
+
+
 @contextlib.contextmanager
 def _quiet_stdout() -> Iterator[None]:
     """Send the process's C-level standard output (file descriptor 1) to /dev/null.
