@@ -232,7 +232,7 @@ def run(
 ) -> None:
     """Run a study end to end and publish it: summary.json, maps, GeoPackage, proposal, site.
 
-    A study over more than one county runs one task per county on Dask ([run] split).
+    A study across cities (or with [run] split = "county") runs one task per county on Dask.
     """
     from planner.pipeline import check_output_dir, plan_study, publish_run, run_scenarios
 

@@ -401,7 +401,8 @@ class RunSpec:
     Attributes
     ----------
     split
-        ``"auto"`` (by county when the area holds more than one county), ``"county"``
+        ``"auto"`` (by county when the area's counties belong to more than one city;
+        a city's districts are planned together), ``"county"``
         or ``"none"`` (one run over the whole area).
     workers
         Worker processes of the embedded Dask ``LocalCluster`` (default: the machine's

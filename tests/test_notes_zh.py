@@ -119,6 +119,10 @@ EXAMPLES: list[tuple[str, str]] = [
         "引用了1个站点表中没有的站点",
     ),
     (
+        "/d/stations.csv: 4 stop name(s) hold web markup, removed (e.g. '[h2]APEC芝罘科技园')",
+        "4个站名带有网页标记（如'[h2]APEC芝罘科技园'），已去除标记后使用",
+    ),
+    (
         "/d/lines.csv: 3 line(s) with fewer than 2 known stops left out (e.g. 101路)",
         "已知站点少于2个",
     ),

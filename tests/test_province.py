@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import types
 from pathlib import Path
 
 import geopandas as gpd
@@ -161,6 +162,27 @@ def test_a_corrupt_or_stale_cache_entry_is_never_trusted(tmp_path: Path) -> None
     assert cache.get("370602", "k1") is None  # checksum
     entry.write_text(entry.read_text()[:40])  # truncated
     assert cache.get("370602", "k1") is None
+
+
+@pytest.mark.parametrize(
+    ("split", "cities", "expected"),
+    [
+        ("auto", ["3706", "3706"], False),  # a city's districts: one plan (the Yantai study)
+        ("auto", ["3706", "3710"], True),  # counties of two cities: one task each
+        ("auto", ["3706"], False),
+        ("county", ["3706", "3706"], True),
+        ("county", ["3706"], True),
+        ("none", ["3706", "3710"], False),
+    ],
+)
+def test_auto_split_is_by_city(split: str, cities: list[str], expected: bool) -> None:
+    from planner.province.split import County, should_split
+    from planner.study import RunSpec
+
+    units = gpd.GeoDataFrame(geometry=[], crs=32650)
+    counties = [County(f"{c}0{i}", "县", c, "市", units) for i, c in enumerate(cities)]
+    study = types.SimpleNamespace(run=RunSpec(split=split))  # all should_split reads
+    assert should_split(study, counties) is expected  # type: ignore[arg-type]
 
 
 # --- the province's outputs, from made-up county results ------------------------------------

@@ -153,14 +153,17 @@ def list_counties(area: StudyArea) -> list[County]:
 def should_split(study: Study, counties: list[County]) -> bool:
     """Whether ``planner run`` splits the study by county (``[run] split``).
 
-    ``"auto"`` splits when the area holds more than one county.
+    ``"auto"`` splits when the area's counties belong to more than one city: the districts
+    of one city are planned together (one plan whose candidates serve across district
+    borders, one proposal, as a city bureau files it), a province or a study across cities
+    one task per county. ``"county"`` always splits, ``"none"`` never.
     """
     split = study.run.split
     if split == "none":
         return False
     if split == "county":
         return True
-    return len(counties) > 1
+    return len({c.city_code for c in counties}) > 1
 
 
 _MODE_SPEED_KMH = {

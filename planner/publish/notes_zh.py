@@ -277,6 +277,12 @@ _RULES: list[_Rule] = [
         ),
     ),
     _r(
+        _PATH + r": (?P<n>[\d,]+) stop name\(s\) hold web markup, removed \(e\.g\. (?P<eg>.*)\)",
+        lambda m: (
+            f"{_file(m['path'])}：{m['n']}个站名带有网页标记（如{m['eg']}），已去除标记后使用。"
+        ),
+    ),
+    _r(
         _PATH + r": (?P<n>[\d,]+) line\(s\) with fewer than 2 known stops left out"
         r" \(e\.g\. (?P<eg>.*)\)",
         lambda m: f"{_file(m['path'])}：{m['n']}条线路的已知站点少于2个，未使用（如{m['eg']}）。",

@@ -423,6 +423,9 @@ _ALLOWED_TOKENS = re.compile(
     re.ASCII,
 )
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
+#: Capitals of 2-5 letters: acronyms in place and stop names (APEC芝罘科技园, CBD, BRT),
+#: never a sentence planner writes.
+_ACRONYM = re.compile(r"[A-Z]{2,5}")
 
 #: Latin words a Chinese planning document uses as they are: units, acronyms, product and
 #: data names, and the study-file values it quotes.
@@ -490,6 +493,8 @@ def english_words(text: str) -> list[str]:
     []
     >>> english_words("综合性零工市场 at bus_station 南山镇: newly covers 4,442 workers")
     ['at', 'newly covers', 'workers']
+    >>> english_words("APEC芝罘科技园公交站东北约250米；万达CBD")
+    []
     """
     cleaned = _ALLOWED_TOKENS.sub(" ", text)
     runs: list[str] = []
@@ -497,7 +502,7 @@ def english_words(text: str) -> list[str]:
     last_end = -1
     for m in _WORD.finditer(cleaned):
         word = m.group(0)
-        bad = word not in ALLOWED_WORDS
+        bad = word not in ALLOWED_WORDS and not _ACRONYM.fullmatch(word)
         joined = bad and current and re.fullmatch(r"[\s,;:'\"()-]*", cleaned[last_end : m.start()])
         if bad and (joined or not current):
             current.append(word)

@@ -226,6 +226,30 @@ def _line_keys(
     return keys
 
 
+#: Markup left in exported stop names by the operator's web pages ("[h2]APEC芝罘科技园").
+_MARKUP = re.compile(r"\[/?[A-Za-z][A-Za-z0-9]{0,5}\]|</?[A-Za-z][A-Za-z0-9]{0,5}>")
+
+
+def _clean_stop_names(names: pd.Series, label: str) -> pd.Series:
+    """Stop names without web markup tags (``[h2]``, ``<b>``), counted in a warning.
+
+    >>> _clean_stop_names(pd.Series(["[h2]APEC芝罘科技园", "火车站", None]), "s.csv").tolist()
+    ['APEC芝罘科技园', '火车站', None]
+    """
+    text = names.astype("string")
+    tagged = text.str.contains(_MARKUP, na=False)
+    if not tagged.any():
+        return names
+    log.warning(
+        "%s: %d stop name(s) hold web markup, removed (e.g. %r)",
+        label,
+        int(tagged.sum()),
+        str(text[tagged].iloc[0]),
+    )
+    cleaned = text.str.replace(_MARKUP, "", regex=True).str.strip()
+    return cleaned.astype(object).where(names.notna(), None)
+
+
 def _read_route_tables(
     lines: TableArg,
     stations: TableArg,
@@ -397,7 +421,7 @@ def _read_route_tables(
         crs=crs,
     )
     names = (
-        st_used["station_name"]
+        _clean_stop_names(st_used["station_name"], stn_label)
         if "station_name" in st_used.columns
         else pd.Series(pd.NA, index=st_used.index)
     )
