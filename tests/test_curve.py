@@ -34,6 +34,28 @@ def test_points_equal_separate_brute_force_solves(seed: int) -> None:
     assert c.points["share"].iloc[-1] == pytest.approx(expected[-1] / total)
 
 
+def test_the_curve_shares_the_tier_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """k points share the tier's limit: each exact solve gets limit / k (a work limit)."""
+    import planner.analysis.curve as curve_mod
+
+    seen: list[float] = []
+    real = curve_mod.siting.mclp
+
+    def spy(*args: object, **kw: object) -> object:
+        seen.append(float(kw["time_limit_s"]))  # type: ignore[arg-type]
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(curve_mod.siting, "mclp", spy)
+    rng = np.random.default_rng(3)
+    cover = rng.random((14, 7)) < 0.25
+    w = rng.integers(1, 20, size=14).astype(float)
+    site_curve(sp.csr_array(cover), w, 4, options={"time_limit_s": 10.0, "fmt": "x"})
+    assert seen == [2.5] * 4
+    seen.clear()
+    site_curve(sp.csr_array(cover), w, 5, options={"time_limit_s": 0.5})
+    assert seen == [curve_mod.POINT_MIN_S] * 5  # 0.1 s each would be below the floor
+
+
 def test_knee_by_hand() -> None:
     # one big cluster (100), then three of 10: covered 100, 110, 120, 130 → the knee is k=1
     cover = np.zeros((4, 4), dtype=bool)

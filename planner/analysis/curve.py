@@ -8,7 +8,9 @@ cost).
 
 - Small problems (at most :data:`~planner.settings.CURVE_EXACT_MAX_NNZ` stored pairs) are
   solved exactly for every ``k`` (:func:`planner.analysis.siting.mclp`), each point with
-  its status and gap.
+  its status and gap. The whole curve shares the tier's ``time_limit_s``: each point gets
+  ``time_limit_s / k_max`` (at least :data:`POINT_MIN_S`), whose work limits make a point
+  the same on any machine; a point its share cannot prove says so (status, gap).
 - Larger ones take the greedy sequence — one pass, each ``k`` the ``k - 1`` sites plus the
   best addition (the warm start of the next) — and every point carries a proven upper
   bound: for any set ``S`` of ``k`` sites, ``OPT_k ≤ f(S) + (sum of the k largest marginal
@@ -37,6 +39,10 @@ from planner.analysis import siting
 __all__ = ["SiteCurve", "site_curve", "tier_curve"]
 
 log = logging.getLogger(__name__)
+
+#: Shortest time limit of one exact point (s): below it the exact path does no more than
+#: the heuristic.
+POINT_MIN_S = 0.25
 
 
 @dataclass
@@ -118,6 +124,8 @@ def _exact_points(
     csr: sp.csr_array, w: NDArray[np.float64], k_max: int, options: dict[str, Any]
 ) -> list[dict[str, Any]]:
     opts = {k: v for k, v in options.items() if k in {"solver", "time_limit_s"}}
+    whole = float(opts.get("time_limit_s", settings.SITING_TIME_LIMIT_S))
+    opts["time_limit_s"] = max(whole / max(k_max, 1), POINT_MIN_S)
     csc = csr.tocsc()
     rows: list[dict[str, Any]] = []
     prev_sites: NDArray[np.int64] = np.zeros(0, dtype=np.int64)
