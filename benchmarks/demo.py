@@ -59,11 +59,14 @@ TIMED: tuple[tuple[str, str, str], ...] = (
     ("planner.pipeline", "candidate_sites", "plan"),
     ("planner.pipeline", "sector_demand", "plan"),
     ("planner.pipeline", "make_plan", "plan"),
+    ("planner.pipeline", "answer_questions", "questions: moments, curves, capacity"),
     ("planner.publish.site", "build_public_site", "publish: public site"),
     ("planner.publish.directory", "export_directory", "publish: directory exports"),
     ("planner.publish.maps", "planner_map", "publish: planner map"),
     ("planner.publish.maps", "save_map", "publish: planner map"),
     ("planner.publish.proposals", "write_proposal", "publish: proposal"),
+    ("planner.publish.gpkg", "write_run_gpkg", "publish: GeoPackage"),
+    ("planner.publish.summary", "write_summary", "publish: summary.json"),
 )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 from scipy.spatial import cKDTree
@@ -106,10 +107,13 @@ def snap_points(
     valid = ~(geoms.isna() | geoms.is_empty).to_numpy()
     k = graph.n_nodes if first_nodes is None else min(first_nodes, graph.n_nodes)
     if k and valid.any():
-        c = geoms[valid].centroid
+        arr = np.asarray(geoms.values)[valid]
+        if not (shapely.get_type_id(arr) == 0).all():  # points are their own centroids
+            arr = shapely.centroid(arr)
         tree = cKDTree(np.column_stack([graph.x[:k], graph.y[:k]]))
         d, i = tree.query(
-            np.column_stack([c.x.to_numpy(), c.y.to_numpy()]), distance_upper_bound=max_snap_m
+            np.column_stack([shapely.get_x(arr), shapely.get_y(arr)]),
+            distance_upper_bound=max_snap_m,
         )
         ok = np.isfinite(d)
         idx = np.flatnonzero(valid)
