@@ -230,7 +230,7 @@ def _line_keys(
 _MARKUP = re.compile(r"\[/?[A-Za-z][A-Za-z0-9]{0,5}\]|</?[A-Za-z][A-Za-z0-9]{0,5}>")
 
 
-def _clean_stop_names(names: pd.Series, label: str) -> pd.Series:
+def _clean_stop_names(names: pd.Series, label: str | Path) -> pd.Series:
     """Stop names without web markup tags (``[h2]``, ``<b>``), counted in a warning.
 
     >>> _clean_stop_names(pd.Series(["[h2]APEC芝罘科技园", "火车站", None]), "s.csv").tolist()
