@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -200,12 +201,13 @@ def lscp_target(
         return Run(open_h, h_obj, open_h, h_obj, math.nan, "heuristic", "heuristic", 0.0, t_h)
     # exact: prove that one site fewer cannot reach the target (the MIP with a cutoff)
     bound = float(lo)
+    model = _target_model(Ar, W, target_w, False, None, None, rr)
     if count > lo:
-        bound = max(bound, _lp_floor(_target_model(Ar, W, target_w, False, None, None, rr), budget))
+        bound = max(bound, _lp_floor(model, budget))
     status = "optimal" if count <= bound else "time_limit"
     used, secs = name, 0.0
     while count - 1 >= bound and not budget.expired():
-        out = _target_mip(Ar, W, target_w, False, None, None, rr, name, budget, cutoff=count - 0.5)
+        out = _solve_target(model, name, budget, start=None, cutoff=count - 0.5)
         secs += out.seconds
         if out.x is not None and float((out.x[: cols.size] > 0.5).sum()) < count:
             best = out.x[: cols.size] > 0.5
@@ -294,23 +296,9 @@ def _lp_floor(model: MipModel, budget: Budget) -> float:
     return float(math.ceil(lp - 1e-6)) if np.isfinite(lp) else 0.0
 
 
-def _target_mip(
-    A: sp.csr_matrix,
-    W: NDArray[np.float64],
-    target_w: float,
-    full: bool,
-    G: NDArray[np.float64] | None,
-    floor_w: NDArray[np.float64] | None,
-    rr: Rules,
-    name: str,
-    budget: Budget,
-    *,
-    start: NDArray[np.float64] | None = None,
-    cutoff: float | None = None,
-) -> MipOutcome:
-    """min Σ y s.t. x_r <= Σ_{j∈N_r} y_j, Σ W x >= target, floors, regions (y first)."""
-    mip = _target_model(A, W, target_w, full, G, floor_w, rr)
-    out = _run(mip, solver=name, budget=budget, share=0.6, start=start, what="lscp", cutoff=cutoff)
+def _solve_target(model: MipModel, name: str, budget: Budget, **kw: Any) -> MipOutcome:
+    """The target model within 0.6 of the budget (``start``, ``cutoff`` passed on)."""
+    out = _run(model, solver=name, budget=budget, share=0.6, what="lscp", **kw)
     assert out is not None
     return out
 
@@ -347,8 +335,7 @@ def lscp_floors(
     if lp >= h_obj:  # the LP proves the greedy's count
         return Run(open_h, h_obj, open_h, h_obj, lp, "optimal", name, 0.0, t_h)
     start = np.concatenate([g.astype(np.float64), h_cov.astype(np.float64)])
-    out = _run(model, solver=name, budget=budget, share=0.6, start=start, what="lscp")
-    assert out is not None
+    out = _solve_target(model, name, budget, start=start)
     best = open_h
     if out.x is not None and float((out.x[:k] > 0.5).sum()) <= h_obj:
         best = np.zeros(mk, dtype=bool)
