@@ -299,3 +299,15 @@ def test_a_cell_exactly_at_the_threshold_is_covered() -> None:
     later = coverage(cells, markets, {"walk": walk},
                      rules={"station": TierRule("station", 14.99, ("walk",))})  # fmt: skip
     assert later.cells["station_covered"].tolist() == [True, False, False]
+
+
+def test_gap_squares_of_census_pieces_are_their_grid_squares() -> None:
+    """Full cells at 100 m grid centres and an edge piece off centre (at 220, 30): the
+    union is the three grid squares [0, 300] x [0, 100], grown by 1 % of a cell (worked
+    out by hand), not squares around each piece's own point."""
+    from planner.analysis.coverage import _union_squares
+
+    x, y = np.array([50.0, 150.0, 220.0, 50.0]), np.array([50.0, 50.0, 30.0, 150.0])
+    got = _union_squares(x, y, 100.0)
+    want = shapely.union_all([shapely.box(-1, -1, 301, 101), shapely.box(-1, 99, 101, 201)])
+    assert got.symmetric_difference(want).area == pytest.approx(0, abs=1e-6)

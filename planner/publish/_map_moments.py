@@ -71,7 +71,7 @@ class _Squares:
             return
         x, y = shapely.get_x(geoms), shapely.get_y(geoms)
         s = self.side
-        full = np.isclose(np.sqrt(area), s, rtol=0.01) if s > 0 else np.zeros(len(x), bool)
+        full = np.isclose(area, s * s, rtol=1e-6) if s > 0 else np.zeros(len(x), bool)
         if full.any():
             ref = int(np.argmax(full))
             x0, y0 = float(x[ref]) - s / 2, float(y[ref]) - s / 2
