@@ -57,6 +57,8 @@ def _thin_study(data: Path, folder: Path) -> Path:
     text = text.replace('"shandong_population_2020_county.csv"', f'"{table}"')
     text = text.replace('"markets.csv"', f'"{markets}"')
     text = text.replace('codes = ["370602", "370613"]', "codes = []")
+    # the template's advice for a province run: a shorter limit per siting call
+    text = text.replace("# time_limit_s = 60 ", "time_limit_s = 10 ")
     lines = text.splitlines()
     start = lines.index("[inputs.transit]")
     end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith(("[", "# ---")))
