@@ -393,7 +393,13 @@ def test_time_limit_is_never_optimal():
 from planner.analysis.siting import _cover_heuristics as cover_heur  # noqa: E402
 from planner.analysis.siting import _set_cover as setcover  # noqa: E402
 from planner.analysis.siting._median_bound import lagrangian, sorted_rows  # noqa: E402
-from planner.analysis.siting._mip import MipModel, _quiet_stdout, solve_mip  # noqa: E402
+from planner.analysis.siting._mip import (  # noqa: E402
+    MipModel,
+    _quiet_stdout,
+    dual_bound,
+    lp_bound,
+    solve_mip,
+)
 from planner.analysis.siting._rules import Rules  # noqa: E402
 
 
@@ -502,6 +508,79 @@ def test_lp_bound_is_the_lp_optimum():
     out = solve_mip(lp, solver="highs", time_limit_s=5)
     assert out.status == "optimal"
     assert out.objective == pytest.approx(1.0) and out.bound == pytest.approx(1.0)
+
+
+def _random_lp(seed: int) -> tuple[MipModel, float, np.ndarray]:
+    """A covering LP with >=, <= and = rows; its optimum and duals by scipy's linprog."""
+    rng = np.random.default_rng(seed)
+    n, m = 30, 12
+    A = (rng.random((n, m)) < 0.3).astype(float) * rng.integers(1, 4, (n, m))
+    A[np.arange(n), rng.integers(0, m, n)] = 1.0  # every row coverable
+    c = rng.integers(1, 6, m).astype(float)
+    lo = np.ones(n)
+    hi = np.full(n, np.inf)
+    hi[:4] = 5.0  # a few rows bounded on both sides
+    eq = np.ones((1, m))  # and an equality: exactly 6 units in all
+    model = MipModel(
+        c, sp.csr_matrix(np.vstack([A, eq])), np.concatenate([lo, [6.0]]),
+        np.concatenate([hi, [6.0]]), np.zeros(m), np.ones(m), np.zeros(m, dtype=bool),
+    )  # fmt: skip
+    res = linprog(
+        c, A_ub=np.vstack([-A, A[:4]]), b_ub=np.concatenate([-lo, hi[:4]]), A_eq=eq,
+        b_eq=[6.0], bounds=[(0, 1)] * m, method="highs",
+    )  # fmt: skip
+    assert res.status == 0
+    mu = res.ineqlin.marginals  # <= 0: d objective / d b_ub
+    y = -mu[:n]
+    y[:4] += mu[n:]
+    return model, float(res.fun), np.concatenate([y, res.eqlin.marginals])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_dual_bound_is_below_the_lp_optimum_and_meets_it_at_its_duals(seed):
+    model, opt, y_opt = _random_lp(seed)
+    assert dual_bound(model, y_opt) == pytest.approx(opt, abs=1e-7)
+    rng = np.random.default_rng(100 + seed)
+    for _ in range(50):  # weak duality: any multipliers give at most the optimum
+        y = y_opt + rng.normal(0, 0.5, y_opt.size)
+        assert dual_bound(model, y) <= opt + 1e-9
+    # the interior point: the optimum when it converges, a valid bound when cut short
+    full = lp_bound(model, iterations=200, time_limit_s=10)
+    assert not full.clock and full.value == pytest.approx(opt, abs=1e-6)
+    assert full.x is not None and full.x @ model.c == pytest.approx(opt, abs=1e-5)
+    for it in (1, 2, 3):
+        assert lp_bound(model, iterations=it, time_limit_s=10).value <= opt + 1e-9
+
+
+def test_a_county_sized_target_cover_is_proven_by_its_lp_without_a_mip(monkeypatch):
+    # 80 % of a county's weighted cells within 6 km: an LP-bound proof, no MIP (the
+    # MIP's root took 4-20 s on such county models); the optimum by scipy's milp
+    rng = np.random.default_rng(7)
+    cells = rng.random((1000, 2)) * 60_000
+    w = rng.gamma(0.6, 40.0, 1000)
+    gx, gy = np.meshgrid(np.arange(2500, 60_000, 3000), np.arange(2500, 60_000, 3000))
+    cand = np.column_stack([gx.ravel(), gy.ravel()])
+    cover = (np.linalg.norm(cells[:, None] - cand[None], axis=2) <= 6000).astype(float)
+    calls = []
+    import planner.analysis.siting._result as result_mod
+
+    real = result_mod.solve_mip
+    monkeypatch.setattr(result_mod, "solve_mip", lambda *a, **k: calls.append(1) or real(*a, **k))
+    r = lscp(sp.csr_matrix(cover), weights=w, target=0.8, target_of="total", time_limit_s=10)
+    k = cand.shape[0]
+    n = cells.shape[0]
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    link = LinearConstraint(np.hstack([-cover, np.eye(n)]), -np.inf, 0)
+    share = LinearConstraint(np.concatenate([np.zeros(k), w])[None], 0.8 * w.sum(), np.inf)
+    ref = milp(
+        np.concatenate([np.ones(k), np.zeros(n)]), constraints=[link, share],
+        integrality=np.concatenate([np.ones(k), np.zeros(n)]), bounds=Bounds(0, 1),
+    )  # fmt: skip
+    assert ref.status == 0
+    assert r.status == "optimal" and r.objective == round(ref.fun) and r.gap == 0
+    assert w[cover[:, r.selected].any(axis=1)].sum() >= 0.8 * w.sum() * (1 - 1e-9)
+    assert calls == []
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, field
 
 __all__ = [
+    "IPM_RATE",
     "LAGRANGE_RATE",
     "MOVE_RATE",
     "SAFETY",
@@ -48,14 +49,25 @@ LAGRANGE_RATE = 1.5e8
 #: Simplex work units per second: one unit is one simplex iteration on a model with
 #: 1,000 rows + columns + nonzeros (HiGHS, one thread).
 SIMPLEX_RATE = 1.5e5
+#: Interior-point work units per second: one unit is one iteration on a model with one
+#: nonzero (HiGHS's IPX, one thread, no crossover): 2.1-5.6e6 measured on county
+#: coverage-target models of 68,000-117,000 nonzeros (30-41 iterations to the optimum).
+IPM_RATE = 2.0e6
 #: Simplex iterations a branch-and-bound node costs, with its overhead (propagation,
 #: cuts in the LP): 80 iterations measured, at about a quarter of the root's speed.
 ITERS_PER_NODE = 300
 #: Simplex iterations the root node is expected to take (its LP, cut rounds and heuristics),
 #: per row of the model, by model, measured with HiGHS 1.16: unicost set-cover cores 20
 #: (the LP alone 1.3, the cut rounds and sub-MIPs the rest), radius models up to 1.6 for
-#: the LP, coverage-target models about 0.2.
-ITERS_PER_ROW = {"set_cover": 20.0, "radius": 2.0, "cover": 0.5}
+#: the LP, MCLP coverage models about 0.2; coverage-target models (the fewest sites reaching
+#: a share) 1.8-8.2 at this rate on county models of 3,300-4,700 rows, whose root LP is
+#: degenerate and where HiGHS restarts and runs its heuristics (4-20 s a root).
+#: The least share of the limit (seconds) worth a MIP: HiGHS's presolve, root cuts and
+#: heuristics cost 0.2-0.5 s even on radius models of 400-700 rows (5-40 times the
+#: per-row estimate), so the short solves of a curve's points (a tier's limit shared by
+#: its points) were stopped by the clock; below this the MIP is not started.
+MIN_MIP_SECONDS = 1.5
+ITERS_PER_ROW = {"set_cover": 20.0, "radius": 2.0, "cover": 0.5, "target": 6.0}
 
 
 @dataclass
@@ -112,9 +124,12 @@ def mip_plan(
     """Nodes a MIP of this size may explore within ``share`` of the limit, or None.
 
     None means that even the root LP is expected to take more than that share (the
-    :data:`ITERS_PER_ROW` of ``kind`` simplex iterations per row): the MIP is then not
-    started, a decision taken from the sizes alone, the same on every machine.
+    :data:`ITERS_PER_ROW` of ``kind`` simplex iterations per row), or that the share is
+    under :data:`MIN_MIP_SECONDS`: the MIP is then not started, a decision taken from the
+    sizes and the limit alone, the same on every machine.
     """
+    if share * budget.time_limit_s < MIN_MIP_SECONDS:
+        return None
     size = max(1.0, (rows + cols + nnz) / 1000.0)
     units = budget.work(share, SIMPLEX_RATE)
     root = ITERS_PER_ROW[kind] * rows * size

@@ -9,8 +9,13 @@
   is the least ``p`` whose maximal cover reaches it, so the greedy cover is shrunk one site
   at a time by MCLP searches (:func:`~planner.analysis.siting._median_exact.solve_median` on
   the coverage, an MCLP being a p-median whose rows cost 0 when covered and their weight
-  when not), and one site fewer is then proven unable to reach the target (Lagrangian
-  bound, tree search, MIP), after dominated candidates are dropped.
+  when not). The LP relaxation (interior point, its bound from the duals) then gives a
+  floor, and MCLP searches started from the LP's largest columns try one site fewer;
+  while a gap remains, the MCLP of one site fewer is solved exactly with the target as
+  its cutoff (Lagrangian bound, tree search, radius MIP), proving that it cannot reach
+  the target or finding a cover that does. Dominated candidates are dropped first. (A
+  MIP of the target model itself is not used: its root took 4-20 s on county models
+  whose LP took 1 s.)
 * :func:`lscp_floors` (group floors): greedy, then the MIP with coverage variables.
 """
 
@@ -26,7 +31,7 @@ from numpy.typing import NDArray
 
 from planner.analysis.siting import _cover_heuristics as heur
 from planner.analysis.siting import _set_cover as setcover
-from planner.analysis.siting._budget import LAGRANGE_RATE, SIMPLEX_RATE, Budget, mip_plan
+from planner.analysis.siting._budget import IPM_RATE, LAGRANGE_RATE, Budget, mip_plan
 from planner.analysis.siting._cover_reduce import cover_lagrangian, dominated_columns
 from planner.analysis.siting._inputs import _Cover, _Setup
 from planner.analysis.siting._median_bound import lagrangian, sorted_rows
@@ -38,6 +43,10 @@ from planner.analysis.siting._rules import Rules
 __all__ = ["droppable_columns", "lscp_floors", "lscp_full", "lscp_target"]
 
 log = logging.getLogger(__name__)
+
+#: Most interior-point iterations of the LP bound (HiGHS's IPX reaches the optimum of the
+#: county coverage models in 30-41).
+LP_ITERATIONS = 100
 
 
 def droppable_columns(setup: _Setup) -> NDArray[np.bool_]:
@@ -199,30 +208,44 @@ def lscp_target(
     t_h = budget.elapsed()
     if name == "heuristic":
         return Run(open_h, h_obj, open_h, h_obj, math.nan, "heuristic", "heuristic", 0.0, t_h)
-    # exact: prove that one site fewer cannot reach the target (the MIP with a cutoff)
+    # exact: the LP bound, an LP-guided search, then prove that one site fewer cannot reach
+    # the target (the MCLP of count - 1 sites solved exactly, with the target as cutoff)
     bound = float(lo)
-    model = _target_model(Ar, W, target_w, False, None, None, rr)
     if count > lo:
-        bound = max(bound, _lp_floor(model, budget))
-    status = "optimal" if count <= bound else "time_limit"
+        model = _target_model(Ar, W, target_w, False, None, None, rr)
+        floor, lp_x = _lp_floor(model, budget)
+        bound = max(bound, floor)
+        # LP-guided: one site fewer, started from the LP's largest columns
+        while lp_x is not None and count - 1 >= bound and not budget.expired():
+            start = _lp_start(lp_x[: cols.size], count - 1, rr)
+            if start is None:
+                break
+            run = solve_median(
+                Z, W, one, True, count - 1, rr, solver="heuristic", budget=budget,
+                start=start, cutoff=cut, scale=0.25,
+            )  # fmt: skip
+            if not reaches(run):
+                break
+            best, count = run.open_best, count - 1
     used, secs = name, 0.0
     while count - 1 >= bound and not budget.expired():
-        out = _solve_target(model, name, budget, start=None, cutoff=count - 0.5)
-        secs += out.seconds
-        if out.x is not None and float((out.x[: cols.size] > 0.5).sum()) < count:
-            best = out.x[: cols.size] > 0.5
-            count = int(best.sum())
+        start = _drop_one(Ar, W, best, rr)
+        if start is None:
+            break
+        run = solve_median(
+            Z, W, one, True, count - 1, rr, solver=name, budget=budget, start=start,
+            cutoff=cut, scale=0.5,
+        )  # fmt: skip
+        secs += run.solve_seconds
+        if reaches(run):
+            best, count = run.open_best, count - 1
             continue
-        if out.status == "infeasible":
+        if run.impossible:
             bound = float(count)
-        elif np.isfinite(out.bound):
-            bound = max(bound, float(math.ceil(out.bound - 1e-6)))
-        if bound < count and out.status != "infeasible":
+        else:
             bound = max(bound, _lagrangian_floor(Ar, W, rr, cut, count, budget))
-        status = (
-            "optimal" if count <= bound else ("feasible" if out.status == "error" else "time_limit")
-        )
         break
+    status = "optimal" if count <= bound else "time_limit"
     return Run(open_h, h_obj, full_mask(best), float(count), bound, status, used, secs, t_h)
 
 
@@ -279,26 +302,46 @@ def _target_model(
     )
 
 
-def _lp_floor(model: MipModel, budget: Budget) -> float:
-    """The least site count the LP relaxation allows (its optimum rounded up), or 0.
+def _lp_floor(model: MipModel, budget: Budget) -> tuple[float, NDArray[np.float64] | None]:
+    """The least site count the LP relaxation allows (its bound rounded up, or 0), and the
+    LP's column values (None without them).
 
-    The MIP's root is costly on wide partial covers (HiGHS spent a minute of cut rounds
-    and heuristics on a 4,734-row county model whose LP, 4 s, already proved the
-    greedy's count), so the LP alone is tried first, within a share of the budget
-    counted in simplex iterations.
+    The MIP's root is costly on wide partial covers (HiGHS spent 10-60 s of cut rounds
+    and heuristics on county models of 5,000 rows whose LP, 1.3 s by interior point,
+    already proved the greedy's count; dual simplex took 5 s), so the LP alone is tried
+    first, within a share of the budget counted in interior-point iterations. Its bound
+    comes from the duals (:func:`~planner.analysis.siting._mip.lp_bound`), valid even
+    when the iterations run out first.
     """
-    rows, cols = model.shape
-    size = max(1.0, (rows + cols + model.A.nnz) / 1000.0)
-    iterations = int(budget.work(0.3, SIMPLEX_RATE) / size)
-    if iterations < rows // 4:  # not even a pass over the rows: do not start
-        return 0.0
+    nnz = max(int(model.A.nnz), 1)
+    iterations = min(LP_ITERATIONS, budget.work(0.5, IPM_RATE) // nnz)
+    if iterations < 8:  # too few to get near the optimum: do not start
+        return 0.0, None
     lp = lp_bound(model, iterations=iterations, time_limit_s=budget.left())
-    return float(math.ceil(lp - 1e-6)) if np.isfinite(lp) else 0.0
+    if lp.clock:
+        budget.cut("the LP bound of lscp", "the bound without it")
+        return 0.0, None
+    floor = float(math.ceil(lp.value - 1e-6)) if np.isfinite(lp.value) else 0.0
+    return floor, lp.x
+
+
+def _lp_start(lp_y: NDArray[np.float64], p: int, rules: Rules) -> NDArray[np.bool_] | None:
+    """``p`` sites: the fixed ones, then the largest LP values (None if the rules fail)."""
+    start = rules.fixed.copy()
+    free = p - int(start.sum())
+    if free < 0:
+        return None
+    order = np.argsort(-lp_y, kind="stable")
+    order = order[~start[order]]
+    start[order[:free]] = True
+    if rules.need.size and rules.deficits(start).any():
+        return None
+    return start
 
 
 def _solve_target(model: MipModel, name: str, budget: Budget, **kw: Any) -> MipOutcome:
     """The target model within 0.6 of the budget (``start``, ``cutoff`` passed on)."""
-    out = _run(model, solver=name, budget=budget, share=0.6, what="lscp", **kw)
+    out = _run(model, solver=name, budget=budget, share=0.6, what="lscp", kind="target", **kw)
     assert out is not None
     return out
 
@@ -331,7 +374,7 @@ def lscp_floors(
     if name == "heuristic":
         return Run(open_h, h_obj, open_h, h_obj, math.nan, "heuristic", "heuristic", 0.0, t_h)
     model = _target_model(A, red.W, target_w, full, red.G, floor_w, rr)
-    lp = _lp_floor(model, budget)
+    lp, _ = _lp_floor(model, budget)
     if lp >= h_obj:  # the LP proves the greedy's count
         return Run(open_h, h_obj, open_h, h_obj, lp, "optimal", name, 0.0, t_h)
     start = np.concatenate([g.astype(np.float64), h_cov.astype(np.float64)])

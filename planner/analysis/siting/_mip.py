@@ -46,8 +46,11 @@ from planner.errors import DependencyError
 
 __all__ = [
     "MIP_REL_GAP",
+    "LpBound",
     "MipModel",
     "MipOutcome",
+    "dual_bound",
+    "lp_bound",
     "solution_problem",
     "solve_mip",
 ]
@@ -222,24 +225,82 @@ def solve_mip(
     raise ValueError(f"unknown solver {solver!r}")
 
 
-def lp_bound(model: MipModel, *, iterations: int, time_limit_s: float) -> float:
-    """The optimum of ``model``'s LP relaxation (a lower bound on the MIP), or ``-inf``.
+@dataclass
+class LpBound:
+    """What :func:`lp_bound` found.
 
-    HiGHS's dual simplex within ``iterations`` (a work limit: the same answer on every
-    machine) and ``time_limit_s`` (the clock, a safety net); a solve either stops
-    before the optimum gives ``-inf``, no bound.
+    Attributes
+    ----------
+    value
+        A lower bound on the model (``-inf`` when none).
+    x
+        The interior point's column values (``None`` when none came back).
+    clock
+        True when the clock stopped the solve: the caller drops it (its outcome would
+        depend on the machine's load).
+    """
+
+    value: float
+    x: NDArray[np.float64] | None
+    clock: bool
+
+
+def lp_bound(model: MipModel, *, iterations: int, time_limit_s: float) -> LpBound:
+    """A lower bound on ``model`` from its LP relaxation, with the LP's column values.
+
+    HiGHS's interior-point method (no crossover) runs at most ``iterations`` iterations
+    (a work limit: the same answer on every machine) within ``time_limit_s`` (the clock,
+    a safety net). The bound is not the solver's objective but the Lagrangian bound of its
+    row duals (:func:`dual_bound`): valid for any duals, so an interior point stopped short
+    of the optimum still gives one, and the solver's tolerances cannot make it too high.
     """
     import highspy
 
     h: highspy.Highs = new_highs()  # type: ignore[assignment]
+    h.setOptionValue("solver", "ipm")
+    h.setOptionValue("run_crossover", "off")
     h.setOptionValue("time_limit", max(float(time_limit_s), 1e-3))
-    h.setOptionValue("simplex_iteration_limit", int(max(iterations, 1)))
+    h.setOptionValue("ipm_iteration_limit", int(max(iterations, 1)))
     pass_model(h, model, relax=True)
     with _quiet_stdout():
         h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return float("-inf")
-    return float(h.getInfo().objective_function_value)
+    if h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+        return LpBound(float("-inf"), None, True)
+    sol = h.getSolution()
+    x = np.asarray(sol.col_value, dtype=np.float64) if sol.value_valid else None
+    if not sol.dual_valid:
+        return LpBound(float("-inf"), x, False)
+    return LpBound(dual_bound(model, np.asarray(sol.row_dual, dtype=np.float64)), x, False)
+
+
+def dual_bound(model: MipModel, y: NDArray[np.float64]) -> float:
+    """The Lagrangian bound ``min_{col_lo <= x <= col_hi} c x - y (A x - r)`` for row duals ``y``.
+
+    ``r`` is ``row_lo`` where ``y > 0`` and ``row_hi`` where ``y < 0`` (a multiplier on a
+    side without a finite bound is set to 0). For any ``y`` this is at most the LP optimum
+    (weak duality), hence a lower bound on the MIP; at the LP's optimal duals it equals it.
+    ``-inf`` when a column with an unbounded side has a reduced cost pulling it that way.
+
+    Examples
+    --------
+    >>> A = sp.csr_matrix(np.array([[1.0, 1.0]]))
+    >>> m = MipModel(np.ones(2), A, np.array([1.0]), np.array([np.inf]), np.zeros(2),
+    ...              np.ones(2), np.ones(2, dtype=bool))
+    >>> dual_bound(m, np.array([1.0])), dual_bound(m, np.array([0.5])), dual_bound(m, np.array([2.0]))
+    (1.0, 0.5, 0.0)
+    """
+    y = np.asarray(y, dtype=np.float64).copy()
+    lo, hi = model.row_lo, model.row_hi
+    y[~np.isfinite(y)] = 0.0
+    y[(y > 0) & ~np.isfinite(lo)] = 0.0
+    y[(y < 0) & ~np.isfinite(hi)] = 0.0
+    rhs = np.where(y > 0, lo, np.where(y < 0, hi, 0.0))
+    rhs[y == 0] = 0.0
+    d = model.c - sp.csr_matrix(model.A).T @ y
+    with np.errstate(invalid="ignore"):
+        col = np.where(d > 0, d * model.col_lo, np.where(d < 0, d * model.col_hi, 0.0))
+    total = float(y @ rhs + col.sum() + model.offset)
+    return total if np.isfinite(total) else float("-inf")
 
 
 @contextlib.contextmanager
