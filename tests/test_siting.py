@@ -652,3 +652,39 @@ def test_quiet_stdout_silences_descriptor_1_in_a_kernel(capfd, monkeypatch) -> N
     out = capfd.readouterr().out
     assert "banner" not in out
     assert "after the block" in out
+
+
+def test_a_cutoff_with_region_minimums_is_proven_out_of_reach_by_the_mip(monkeypatch):
+    # The exact p-median with region minimums skips the tree search and settles a cutoff
+    # with the radius MIP (the LSCP-with-target proof of one site fewer runs it in every
+    # county with the one-market-per-county rule); brute force says when it is reachable.
+    from planner.analysis.siting import _median_exact as me
+    from planner.analysis.siting._budget import Budget
+
+    real = me.solve_mip
+    calls: list[int] = []
+    monkeypatch.setattr(me, "solve_mip", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for seed in range(10):
+        d, w, _ = random_instance(seed, n=150, m=14, radius=0.25)
+        near = d < 0.25
+        cost = sp.csr_matrix((d[near] + 1e-9, np.nonzero(near)), shape=d.shape)
+        pen = np.full(150, 0.375)
+        region = np.full(14, -1, dtype=np.int64)
+        region[:3], region[3:6] = 0, 1
+        rules = Rules(np.zeros(14, dtype=bool), region, np.array([1, 1], dtype=np.int64))
+        dense = np.where(near, d + 1e-9, 0.375)
+        opt = min(
+            float(w @ dense[:, list(S)].min(axis=1))
+            for S in itertools.combinations(range(14), 4)
+            if {0, 1, 2} & set(S) and {3, 4, 5} & set(S)
+        )
+        for cutoff in (opt * (1 - 1e-4), opt * (1 + 1e-9)):
+            run = me.solve_median(
+                cost, w, pen, True, 4, rules, solver="highs", budget=Budget(30.0),
+                cutoff=cutoff,
+            )  # fmt: skip
+            if cutoff < opt:
+                assert run.impossible, seed
+            else:
+                assert not run.impossible and run.objective <= cutoff, seed
+    assert calls, "no instance reached the MIP: the test does not cover it"

@@ -223,6 +223,7 @@ def solve_median(
         nodes = mip_plan(budget, SHARE_MIP * scale, nr, nc, int(rm.model.A.nnz), "radius")
     tree_share = SHARE_TREE + (SHARE_MIP if nodes is None else 0.0)  # the MIP's, if skipped
     best, best_obj = open_h, h_obj
+    none = False  # proven that no solution reaches the cutoff
     if rules.need.size == 0:
         tree = median_tree(
             rows, w, p, state=state, penalty=penalty, incumbent=open_h,
@@ -279,6 +280,8 @@ def solve_median(
     else:
         mip_bound = out.bound if np.isfinite(out.bound) else -math.inf
     bound = max(bound, _round_up(min(mip_bound, target), integral))  # fixing removed > target
+    # the MIP proved every solution above the cutoff (the fixing removed only such ones)
+    none = none or (target >= cut - tol and mip_bound > cut + tol)
     if _closed(best_obj, bound):
         status = "optimal"
     elif out.status in ("optimal", "infeasible", "time_limit"):
