@@ -42,7 +42,13 @@ from planner.errors import ClusterError, DependencyError
 from planner.inputs import StudyInputs
 from planner.pipeline import check_output_dir
 from planner.province.cache import CountyCache, file_sha256, piece_key
-from planner.province.split import County, CountyPiece, county_buffer_m, split_inputs
+from planner.province.split import (
+    County,
+    CountyPiece,
+    county_buffer_m,
+    list_counties,
+    split_inputs,
+)
 from planner.province.tasks import CountyResult, run_county
 from planner.publish._output import OutputFolder
 from planner.study import Study
@@ -57,7 +63,8 @@ PathArg = str | PathLike[str]
 #: ``allowed-failures``: the task runs at most this many times plus one).
 ALLOWED_FAILURES = 2
 #: Tasks per worker submitted ahead (with one, each worker waited for the client to write
-#: the last county's files and split the next: 5 % of the 136-county run).
+#: the last county's files and split the next: 5 % of the 136-county run); one per worker
+#: for the last counties, so that they go to whichever worker is free.
 IN_FLIGHT = 2
 
 
@@ -289,9 +296,13 @@ def run_province(
         if on_county is not None:
             on_county(o)
 
+    counties = list_counties(inputs.area)
+    seen = [0]
+
     def todo() -> Iterator[tuple[CountyPiece, str]]:
         """Pieces to compute, made one at a time (the client never holds them all)."""
-        for piece in split_inputs(inputs, buffer_m=buffer):
+        for piece in split_inputs(inputs, buffer_m=buffer, counties=counties):
+            seen[0] += 1
             key = piece_key(piece)
             code = piece.county.code
             entry = store.get(code, key) if use_cache else None
@@ -310,7 +321,8 @@ def run_province(
             workers=workers, scheduler=scheduler, memory_limit=memory_limit or spec.memory_limit
         ) as (client, n_workers):
             queue = itertools.chain([first], pieces)
-            _run_tasks(client, queue, task, out, study, store, finish, n_workers)
+            left = lambda: len(counties) - seen[0]  # noqa: E731 - counties not yet split
+            _run_tasks(client, queue, task, out, study, store, finish, n_workers, left)
     ordered = [outcomes[c] for c in sorted(outcomes)]
     log.info(
         "%d counties: %d recomputed, %d from the cache, %d failed",
@@ -339,6 +351,7 @@ def _run_tasks(
     store: CountyCache,
     finish: Callable[[CountyOutcome], None],
     n_workers: int,
+    left: Callable[[], int],
 ) -> None:
     from dask.distributed import as_completed
 
@@ -362,9 +375,14 @@ def _run_tasks(
         queue.add(fut)
         return True
 
-    for _ in range(max(1, n_workers) * IN_FLIGHT):
-        if not submit():
-            break
+    def fill() -> None:
+        # IN_FLIGHT per worker while many counties remain; one per worker at the end, so
+        # that the last counties go to whichever worker is free, not to one's queue
+        ahead = IN_FLIGHT if left() > n_workers else 1
+        while len(running) < max(1, n_workers) * ahead and submit():
+            pass
+
+    fill()
     for fut in queue:
         piece, key = running.pop(fut)
         county = piece.county
@@ -374,7 +392,7 @@ def _run_tasks(
             result = CountyResult(county.code, county.name, "failed", error=_failure(exc))
         finally:
             fut.release()
-        submit()
+        fill()
         if result.status == "done":
             hashes = _write_county(out, study, result)
             folder = f"counties/{county.code}"
