@@ -299,6 +299,10 @@ def run_province(
     counties = list_counties(inputs.area)
     seen = [0]
 
+    def left() -> int:
+        """Counties not yet split (an upper bound on the tasks still to submit)."""
+        return len(counties) - seen[0]
+
     def todo() -> Iterator[tuple[CountyPiece, str]]:
         """Pieces to compute, made one at a time (the client never holds them all)."""
         for piece in split_inputs(inputs, buffer_m=buffer, counties=counties):
@@ -321,7 +325,6 @@ def run_province(
             workers=workers, scheduler=scheduler, memory_limit=memory_limit or spec.memory_limit
         ) as (client, n_workers):
             queue = itertools.chain([first], pieces)
-            left = lambda: len(counties) - seen[0]  # noqa: E731 - counties not yet split
             _run_tasks(client, queue, task, out, study, store, finish, n_workers, left)
     ordered = [outcomes[c] for c in sorted(outcomes)]
     log.info(

@@ -191,15 +191,19 @@ def lscp_target(
     def reaches(run: Run) -> bool:
         return run.objective <= cut + 1e-9 * max(1.0, abs(cut))
 
+    def fewer(start: NDArray[np.bool_], solver: str, scale: float) -> Run:
+        """An MCLP search from ``start`` (one site fewer than the best cover) for the target."""
+        return solve_median(
+            Z, W, one, True, int(start.sum()), rr, solver=solver, budget=budget, start=start,
+            cutoff=cut, scale=scale,
+        )  # fmt: skip
+
     # heuristic: shrink by one site while an MCLP search still reaches the target
     while count - 1 >= lo:
         start = _drop_one(Ar, W, best, rr)
         if start is None or budget.expired():
             break
-        run = solve_median(
-            Z, W, one, True, count - 1, rr, solver="heuristic", budget=budget, start=start,
-            cutoff=cut, scale=0.25,
-        )  # fmt: skip
+        run = fewer(start, "heuristic", 0.25)
         if not reaches(run):
             break
         best, count = run.open_best, count - 1
@@ -220,10 +224,7 @@ def lscp_target(
             start = _lp_start(lp_x[: cols.size], count - 1, rr)
             if start is None:
                 break
-            run = solve_median(
-                Z, W, one, True, count - 1, rr, solver="heuristic", budget=budget,
-                start=start, cutoff=cut, scale=0.25,
-            )  # fmt: skip
+            run = fewer(start, "heuristic", 0.25)
             if not reaches(run):
                 break
             best, count = run.open_best, count - 1
@@ -232,10 +233,7 @@ def lscp_target(
         start = _drop_one(Ar, W, best, rr)
         if start is None:
             break
-        run = solve_median(
-            Z, W, one, True, count - 1, rr, solver=name, budget=budget, start=start,
-            cutoff=cut, scale=0.5,
-        )  # fmt: skip
+        run = fewer(start, name, 0.5)
         secs += run.solve_seconds
         if reaches(run):
             best, count = run.open_best, count - 1

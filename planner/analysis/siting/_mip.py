@@ -295,7 +295,6 @@ def dual_bound(model: MipModel, y: NDArray[np.float64]) -> float:
     y[(y > 0) & ~np.isfinite(lo)] = 0.0
     y[(y < 0) & ~np.isfinite(hi)] = 0.0
     rhs = np.where(y > 0, lo, np.where(y < 0, hi, 0.0))
-    rhs[y == 0] = 0.0
     d = model.c - sp.csr_matrix(model.A).T @ y
     with np.errstate(invalid="ignore"):
         col = np.where(d > 0, d * model.col_lo, np.where(d < 0, d * model.col_hi, 0.0))
