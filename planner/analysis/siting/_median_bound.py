@@ -31,7 +31,15 @@ from numpy.typing import NDArray
 from planner.analysis.siting._budget import Budget
 from planner.analysis.siting._mip import MipModel
 
-__all__ = ["RadiusModel", "fix_by_reduced_cost", "lagrangian", "radius_model", "sorted_rows"]
+__all__ = [
+    "Probe",
+    "RadiusModel",
+    "fix_by_reduced_cost",
+    "lagrangian",
+    "probe",
+    "radius_model",
+    "sorted_rows",
+]
 
 #: Subgradient steps between two looks at the clock.
 STEPS_PER_LOOK = 25
@@ -323,9 +331,131 @@ def fix_by_reduced_cost(
     chosen, rest = order[:k], order[k:]
     last = float(lag.rho[chosen[-1]])
     nxt = float(lag.rho[rest[0]])
-    closed[rest] = lag.bound + lag.rho[rest] - last > target
-    opened[chosen] = lag.bound - lag.rho[chosen] + nxt > target
+    over = target + 1e-9 * max(1.0, abs(target))  # a sum's rounding is not a proof
+    closed[rest] = lag.bound + lag.rho[rest] - last > over
+    opened[chosen] = lag.bound - lag.rho[chosen] + nxt > over
     return closed, opened
+
+
+#: Subgradient steps of one probe (a candidate forced open or closed), from the root's
+#: multipliers with a fresh step factor.
+PROBE_STEPS = 60
+
+
+@dataclass
+class Probe:
+    """What :func:`probe` proved."""
+
+    state: NDArray[np.int8]  # per candidate: 1 open, -1 closed, 0 free
+    empty: bool  # no solution costs at most the target
+    probes: int
+    work: int
+    cut: bool = False  # stopped by the clock: the caller drops it
+
+
+def probe(
+    rows: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]],
+    w: NDArray[np.float64],
+    p: int,
+    *,
+    state: NDArray[np.int8],
+    region: NDArray[np.int64],
+    need: NDArray[np.int64],
+    penalty: NDArray[np.float64] | None,
+    lam: NDArray[np.float64],
+    rho: NDArray[np.float64],
+    target: float,
+    upper: float,
+    work: int,
+    budget: Budget | None = None,
+) -> Probe:
+    """Close (open) the candidates that no solution costing at most ``target`` opens (closes).
+
+    Each free candidate is forced open in turn and the Lagrangian bound of that restricted
+    problem is raised by :data:`PROBE_STEPS` subgradient steps from ``lam``: a bound above
+    ``target`` closes it, and the later probes see it closed. Then each free candidate of
+    the relaxation's choice is forced closed: a bound above ``target`` opens it. Rounds
+    repeat while they close anything. This is reduced-cost fixing with the multipliers
+    re-optimised per candidate (one level of strong branching), and it is often what
+    proves small-``p`` instances, whose LP gap the tree search closes only slowly.
+
+    Parameters
+    ----------
+    rows, w, p, region, need, penalty
+        As for :func:`lagrangian`.
+    state
+        Per candidate: 1 forced open, -1 closed, 0 free (not modified).
+    lam, rho
+        Multipliers of a good bound and their ``ρ`` (the order of the probes).
+    target
+        Only solutions costing at most this matter.
+    upper
+        Cost of a known solution, above ``target`` (scales the steps).
+    work
+        Work limit (entries visited) of all probes: the same result on any machine.
+    budget
+        The call's budget; a probe the clock stops ends the search with ``cut`` set.
+
+    Returns
+    -------
+    Probe
+        The new states; ``empty`` when no solution costs at most ``target``.
+    """
+    rptr, rcol, rcost = rows
+    m = state.size
+    st = state.astype(np.int8).copy()
+    pen = penalty if penalty is not None else np.zeros(w.size)
+    ctl = np.zeros(2, dtype=np.int64)
+    count = 0
+    best_lam = np.empty(w.size)
+    best_rho = np.empty(m)
+    pick = np.zeros(m, dtype=np.bool_)
+
+    def bound(opened: NDArray[np.bool_], closed: NDArray[np.bool_]) -> float:
+        nonlocal count
+        count += 1
+        return float(
+            _subgradient(
+                rptr, rcol, rcost, w, pen, penalty is not None, int(p), opened, closed,
+                region.astype(np.int64), need.astype(np.int64), float(upper),
+                np.asarray(lam, dtype=np.float64).copy(), np.array([-np.inf, 2.0]),
+                np.zeros(2, dtype=np.int64), PROBE_STEPS, int(work), 10, best_lam, best_rho,
+                pick, ctl,
+            )
+        )  # fmt: skip
+
+    def result(empty: bool, cut: bool = False) -> Probe:
+        return Probe(st, empty, count, int(ctl[0]), cut)
+
+    over = target + 1e-9 * max(1.0, abs(target))  # a sum's rounding is not a proof
+    order = np.argsort(-rho, kind="stable")  # the dearest first: likeliest to close
+    changed = True
+    while changed:
+        changed = False
+        for force_open in (True, False):
+            if force_open:
+                todo = order[st[order] == 0]
+            else:  # the free candidates the relaxation picks, cheapest first
+                free = np.flatnonzero(st == 0)
+                k = p - int((st == 1).sum())
+                todo = free[np.argsort(rho[free], kind="stable")][: max(k, 0)]
+            for j in todo.tolist():
+                if ctl[0] >= work:
+                    return result(False)
+                if budget is not None and budget.expired():
+                    return result(False, cut=True)
+                opened = st == 1
+                closed = st == -1
+                if force_open:
+                    opened[j] = True
+                else:
+                    closed[j] = True
+                if bound(opened, closed) > over:
+                    st[j] = -1 if force_open else 1
+                    changed = True
+                if int((st >= 0).sum()) < p or int((st == 1).sum()) > p:
+                    return result(True)
+    return result(False)
 
 
 @njit(cache=True)

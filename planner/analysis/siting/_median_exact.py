@@ -27,6 +27,7 @@ from planner.analysis.siting._budget import LAGRANGE_RATE, MOVE_RATE, Budget, mi
 from planner.analysis.siting._median_bound import (
     fix_by_reduced_cost,
     lagrangian,
+    probe,
     radius_model,
     sorted_rows,
 )
@@ -44,8 +45,9 @@ log = logging.getLogger(__name__)
 SHARE_DESCENT = 0.10
 SHARE_BOUND = 0.08
 SHARE_VNS = 0.25
+SHARE_PROBE = 0.15  # probing each candidate after the reduced-cost fixing
 SHARE_TREE = 0.10  # the tree first: it settles the easy instances in a fraction of this
-SHARE_MIP = 0.45  # the MIP next; when the MIP is too large, the tree gets its share too
+SHARE_MIP = 0.30  # the MIP next; when the MIP is too large, the tree gets its share too
 #: Neighbourhood-search iterations without improvement after which it stops.
 PATIENCE = 400
 
@@ -210,6 +212,25 @@ def solve_median(
             "p-median: reduced costs close %d and open %d of %d candidates",
             int(closed.sum()), int((opened & ~rules.fixed).sum()), state.size,
         )  # fmt: skip
+        pr = probe(
+            rows, w, p, state=state, region=rules.region, need=rules.need, penalty=penalty,
+            lam=lag.lam, rho=lag.rho, target=target, upper=target + delta,
+            work=budget.work(SHARE_PROBE * scale, LAGRANGE_RATE), budget=budget,
+        )  # fmt: skip
+        if pr.cut:
+            budget.cut("the p-median probing", "the best solution found before it")
+            return run(late, open_h, h_obj, solver)
+        log.info(
+            "p-median: %d probes close %d and open %d more; %s",
+            pr.probes, int(((pr.state == -1) & (state != -1)).sum()),
+            int(((pr.state == 1) & (state != 1)).sum()),
+            "no solution is better" if pr.empty else f"{int((pr.state == 0).sum())} left free",
+        )  # fmt: skip
+        state = pr.state
+        if pr.empty:  # every solution costs more than the target
+            bound = max(bound, _round_up(target, integral))
+            status = "optimal" if _closed(h_obj, bound) else "feasible"
+            return run(status, open_h, h_obj, "lagrangian", impossible=target >= cut - tol)
     nfree = int((state == 0).sum())
     rm = None
     nr, nc = w.size, nfree  # the least the model can be: one row per demand row

@@ -28,6 +28,9 @@ __all__ = ["TreeOutcome", "median_tree"]
 #: Subgradient steps at the root and at every other node.
 ROOT_STEPS = 300
 NODE_STEPS = 40
+#: Least step factor a node starts its subgradient steps with (a child inherits its
+#: parent's, which is tiny after the root converged, so its multipliers could not move).
+NODE_THETA = 0.5
 #: Nodes between two looks at the clock.
 NODES_PER_LOOK = 50
 
@@ -164,7 +167,7 @@ def _tree(  # type: ignore[no-untyped-def]
             states[ctl[1]] = state
             states[ctl[1], jb] = side
             lams[ctl[1]] = best_lam
-            thetas[ctl[1]] = fst[1]
+            thetas[ctl[1]] = max(fst[1], NODE_THETA)
             pbound[ctl[1]] = bound
             ctl[1] += 1
     fctl[0] = ub
