@@ -4,9 +4,13 @@
    (:class:`~planner.analysis.siting._median_search.MedianSearch`).
 2. The Lagrangian bound (:func:`~planner.analysis.siting._median_bound.lagrangian`).
 3. Variable neighbourhood search, stopped early when it meets the bound.
-4. The bound again from the improved solution, reduced-cost fixing of candidates, and the
-   radius model (:func:`~planner.analysis.siting._median_bound.radius_model`) of what is
-   left, solved by HiGHS or CBC with the heuristic solution as its start.
+4. The bound again from the improved solution, reduced-cost fixing of candidates, then
+   probing (:func:`~planner.analysis.siting._median_bound.probe`: each candidate forced
+   open, or closed, and the bound re-raised), which alone proves many small-``p``
+   instances whose LP gap the tree closes slowly.
+5. Lagrangian branch and bound (:func:`~planner.analysis.siting._median_tree.median_tree`)
+   and the radius model (:func:`~planner.analysis.siting._median_bound.radius_model`) of
+   what is left, solved by HiGHS or CBC with the best solution as its start.
 
 Each phase has a work limit sized from ``time_limit_s`` (:mod:`._budget`); a phase the
 clock stops is dropped and the previous phase's solution stands.
