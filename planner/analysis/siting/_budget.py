@@ -67,7 +67,13 @@ ITERS_PER_NODE = 300
 #: per-row estimate), so the short solves of a curve's points (a tier's limit shared by
 #: its points) were stopped by the clock; below this the MIP is not started.
 MIN_MIP_SECONDS = 1.5
-ITERS_PER_ROW = {"set_cover": 20.0, "radius": 2.0, "cover": 0.5, "target": 6.0}
+#: Radius models: 62, the worst measured (12-01, third session): on county coverage models
+#: posed as p-medians (covered 0, uncovered its weight), HiGHS's root alone took 6.2 s on
+#: 1,108 rows and 7.0 s on 1,638 (restarts, symmetry, sub-MIP heuristics: 33-62 per row at
+#: this rate, not the 2 once assumed), so a 10 s county call started them with 2-19 nodes
+#: and the clock stopped them under load; p-median models of the pmed instances cost 1-2
+#: per row, but the probing tree proves those without the MIP.
+ITERS_PER_ROW = {"set_cover": 20.0, "radius": 62.0, "cover": 0.5, "target": 6.0}
 
 
 @dataclass

@@ -350,6 +350,9 @@ class Probe:
     empty: bool  # no solution costs at most the target
     probes: int
     work: int
+    #: The bound found with each candidate forced open / closed (-inf: not probed).
+    open_bound: NDArray[np.float64]
+    close_bound: NDArray[np.float64]
     cut: bool = False  # stopped by the clock: the caller drops it
 
 
@@ -424,8 +427,11 @@ def probe(
             )
         )  # fmt: skip
 
+    open_b = np.full(m, -np.inf)
+    close_b = np.full(m, -np.inf)
+
     def result(empty: bool, cut: bool = False) -> Probe:
-        return Probe(st, empty, count, int(ctl[0]), cut)
+        return Probe(st, empty, count, int(ctl[0]), open_b, close_b, cut)
 
     over = target + 1e-9 * max(1.0, abs(target))  # a sum's rounding is not a proof
     order = np.argsort(-rho, kind="stable")  # the dearest first: likeliest to close
@@ -450,7 +456,9 @@ def probe(
                     opened[j] = True
                 else:
                     closed[j] = True
-                if bound(opened, closed) > over:
+                b = bound(opened, closed)
+                (open_b if force_open else close_b)[j] = b
+                if b > over:
                     st[j] = -1 if force_open else 1
                     changed = True
                 if int((st >= 0).sum()) < p or int((st == 1).sum()) > p:

@@ -36,7 +36,7 @@ from planner.analysis.siting._median_bound import (
     sorted_rows,
 )
 from planner.analysis.siting._median_search import MedianSearch
-from planner.analysis.siting._median_tree import median_tree
+from planner.analysis.siting._median_tree import median_tree, probe_tree
 from planner.analysis.siting._mip import MIP_REL_GAP, solve_mip
 from planner.analysis.siting._result import Run
 from planner.analysis.siting._rules import Rules
@@ -57,6 +57,35 @@ PATIENCE = 400
 
 
 MedianRun = Run
+
+
+class _Shares:
+    """The shares of the limit a call's phases were given and used (work, not time).
+
+    A phase that ends before its work limit (converged, or met its bound) leaves the rest
+    of its share to the last phase: counted in work units, so the same on any machine.
+    """
+
+    def __init__(self, budget: Budget, scale: float) -> None:
+        self.budget = budget
+        self.scale = scale
+        self.used = 0.0
+        self._share = 0.0
+        self._limit = 1
+
+    def work(self, share: float, rate: float) -> int:
+        """Work limit of the next phase, given ``share`` of the (scaled) limit."""
+        self._share = share
+        self._limit = self.budget.work(share * self.scale, rate)
+        return self._limit
+
+    def spent(self, units: int) -> None:
+        """The phase given the last :meth:`work` did ``units`` of it."""
+        self.used += self._share * min(1.0, units / self._limit)
+
+    def rest(self) -> float:
+        """The share of the limit no phase has used."""
+        return max(0.0, 1.0 - self.used)
 
 
 def _cost(
@@ -131,7 +160,10 @@ def solve_median(
     rows = sorted_rows(csr)
     search = MedianSearch(csr, w, pen, start, rules, seed=seed, rows=rows)
     open_h = start
-    descended = search.descend(budget.work(SHARE_DESCENT * scale, MOVE_RATE), budget)
+    shares = _Shares(budget, scale)
+    w0 = search.work
+    descended = search.descend(shares.work(SHARE_DESCENT, MOVE_RATE), budget)
+    shares.spent(search.work - w0)
     if descended:
         open_h = search.open_mask
     else:
@@ -165,8 +197,9 @@ def solve_median(
         lag = lagrangian(
             rows, w, p, fixed=rules.fixed, region=rules.region, need=rules.need,
             penalty=penalty, upper=min(h_obj, cut), start=w * d1,
-            work=budget.work(SHARE_BOUND * scale, LAGRANGE_RATE), budget=budget,
+            work=shares.work(SHARE_BOUND, LAGRANGE_RATE), budget=budget,
         )  # fmt: skip
+        shares.spent(lag.work)
         if lag.cut:
             budget.cut("the p-median Lagrangian bound", "the local search's solution")
             return run(late, open_h, h_obj, solver)
@@ -174,12 +207,14 @@ def solve_median(
         if bound > cut + tol:
             return run("feasible", open_h, h_obj, solver)
     if not _closed(h_obj, bound):
+        w0 = search.work
         done = search.vns(
-            budget.work(SHARE_VNS * scale, MOVE_RATE),
+            shares.work(SHARE_VNS, MOVE_RATE),
             patience=PATIENCE,
             lower=bound if cutoff is None else max(bound, cut - tol),
             budget=budget,
         )
+        shares.spent(search.work - w0)
         if not done:
             budget.cut("the p-median neighbourhood search", "the local search's solution")
             return run(late, open_h, h_obj, "heuristic" if solver == "heuristic" else solver)
@@ -193,8 +228,9 @@ def solve_median(
     lag2 = lagrangian(
         rows, w, p, fixed=rules.fixed, region=rules.region, need=rules.need,
         penalty=penalty, upper=min(h_obj, cut), start=lag.lam,
-        work=budget.work(SHARE_BOUND / 2 * scale, LAGRANGE_RATE), budget=budget,
+        work=shares.work(SHARE_BOUND / 2, LAGRANGE_RATE), budget=budget,
     )  # fmt: skip
+    shares.spent(lag2.work)
     if lag2.cut:
         budget.cut("the second p-median Lagrangian bound", "the best solution found before it")
         return run(late, open_h, h_obj, solver)
@@ -219,8 +255,9 @@ def solve_median(
         pr = probe(
             rows, w, p, state=state, region=rules.region, need=rules.need, penalty=penalty,
             lam=lag.lam, rho=lag.rho, target=target, upper=target + delta,
-            work=budget.work(SHARE_PROBE * scale, LAGRANGE_RATE), budget=budget,
+            work=shares.work(SHARE_PROBE, LAGRANGE_RATE), budget=budget,
         )  # fmt: skip
+        shares.spent(pr.work)
         if pr.cut:
             budget.cut("the p-median probing", "the best solution found before it")
             return run(late, open_h, h_obj, solver)
@@ -246,15 +283,15 @@ def solve_median(
         )  # fmt: skip
         nr, nc = rm.model.shape
         nodes = mip_plan(budget, SHARE_MIP * scale, nr, nc, int(rm.model.A.nnz), "radius")
-    tree_share = SHARE_TREE + (SHARE_MIP if nodes is None else 0.0)  # the MIP's, if skipped
     best, best_obj = open_h, h_obj
     none = False  # proven that no solution reaches the cutoff
     if rules.need.size == 0:
         tree = median_tree(
             rows, w, p, state=state, penalty=penalty, incumbent=open_h,
             upper=min(h_obj, target + delta), lam=lag.lam, delta=delta,
-            work=budget.work(tree_share * scale, LAGRANGE_RATE), budget=budget,
+            work=shares.work(SHARE_TREE, LAGRANGE_RATE), budget=budget,
         )  # fmt: skip
+        shares.spent(tree.work)
         if tree.cut:
             budget.cut("the p-median tree search", "the best solution found before it")
             return run(late, open_h, h_obj, solver)
@@ -271,6 +308,27 @@ def solve_median(
         if _closed(best_obj, bound) or reached(best_obj) or none:
             status = "optimal" if _closed(best_obj, bound) else "feasible"
             return run(status, best, best_obj, "lagrangian", impossible=none)
+        if nodes is None:  # the MIP's share, and what the phases left, to the probing tree
+            pt = probe_tree(
+                rows, w, p, state=state, penalty=penalty, incumbent=best,
+                upper=min(best_obj, target + delta), lam=lag.lam, delta=delta,
+                work=shares.work(max(SHARE_MIP, shares.rest()), LAGRANGE_RATE), budget=budget,
+            )  # fmt: skip
+            if pt.cut:
+                budget.cut("the p-median probing tree", "the best solution found before it")
+                return run(late, best, best_obj, solver)
+            log.info(
+                "p-median probing tree: %d nodes, %s, cost %.10g, bound %.10g",
+                pt.nodes, "finished" if pt.finished else "stopped", pt.objective, pt.bound,
+            )  # fmt: skip
+            if pt.objective < best_obj - 1e-9 * max(1.0, abs(best_obj)):
+                best = pt.open_mask
+                best_obj = _cost(csr, w, pen, best)
+            bound = max(bound, _round_up(min(pt.bound, target), integral))
+            none = pt.finished and not reached(best_obj)
+            if _closed(best_obj, bound) or reached(best_obj) or none:
+                status = "optimal" if _closed(best_obj, bound) else "feasible"
+                return run(status, best, best_obj, "lagrangian", impossible=none)
     if nodes is None:
         msg = (
             f"p-median: the exact model ({'' if rm is not None else 'at least '}{nr} rows, "

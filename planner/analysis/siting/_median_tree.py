@@ -21,9 +21,9 @@ from numba import njit
 from numpy.typing import NDArray
 
 from planner.analysis.siting._budget import Budget
-from planner.analysis.siting._median_bound import _subgradient
+from planner.analysis.siting._median_bound import _subgradient, probe
 
-__all__ = ["TreeOutcome", "median_tree"]
+__all__ = ["TreeOutcome", "median_tree", "probe_tree"]
 
 #: Subgradient steps at the root and at every other node.
 ROOT_STEPS = 300
@@ -33,6 +33,8 @@ NODE_STEPS = 40
 NODE_THETA = 0.5
 #: Nodes between two looks at the clock.
 NODES_PER_LOOK = 50
+#: Subgradient steps of a probing-tree node's own bound (from its parent's multipliers).
+PROBE_NODE_STEPS = 100
 
 
 @njit(cache=True)
@@ -268,3 +270,119 @@ def median_tree(
     if finished:  # every node was pruned: no solution below ub - delta
         lb = max(lb, ub - delta)
     return TreeOutcome(best, ub, float(lb), finished, int(ctl[2]), int(ctl[0]), cut)
+
+
+def probe_tree(
+    rows: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]],
+    w: NDArray[np.float64],
+    p: int,
+    *,
+    state: NDArray[np.int8],
+    penalty: NDArray[np.float64] | None,
+    incumbent: NDArray[np.bool_],
+    upper: float,
+    lam: NDArray[np.float64],
+    delta: float,
+    work: int,
+    budget: Budget | None = None,
+) -> TreeOutcome:
+    """Depth-first branch and bound that probes every node: few nodes, each dear.
+
+    A node's bound is raised by :data:`PROBE_NODE_STEPS` subgradient steps from its
+    parent's multipliers; then every free candidate is probed
+    (:func:`~planner.analysis.siting._median_bound.probe`), which closes most of them when
+    ``p`` is small; the tree branches on the free candidate of the relaxation's choice
+    whose probes (forced open, forced closed) gave the highest lesser bound, the open
+    side first. This proves small-``p`` instances whose LP gap Beasley's tree
+    (:func:`median_tree`) narrows too slowly. Parameters and result as for
+    :func:`median_tree`.
+    """
+    rptr, rcol, rcost = rows
+    m = state.size
+    n = w.size
+    has_pen = penalty is not None
+    pen = penalty if penalty is not None else np.zeros(n)
+    region = np.full(m, -1, dtype=np.int64)
+    need = np.zeros(0, dtype=np.int64)
+    best = incumbent.astype(np.bool_).copy()
+    ub = float(upper)
+    used = 0
+    nodes = 0
+    cut = False
+    stack: list[tuple[NDArray[np.int8], NDArray[np.float64], float]] = [
+        (state.astype(np.int8).copy(), np.asarray(lam, dtype=np.float64).copy(), -np.inf)
+    ]
+    best_lam = np.empty(n)
+    best_rho = np.empty(m)
+    pick = np.zeros(m, dtype=np.bool_)
+
+    def better(open_mask: NDArray[np.bool_]) -> None:
+        nonlocal ub
+        cost = float(_cost_of(rptr, rcol, rcost, w, pen, has_pen, open_mask))
+        if cost < ub - 1e-9 * max(1.0, abs(ub)):
+            ub = cost
+            best[:] = open_mask
+
+    while stack:
+        if used >= work:
+            break
+        if budget is not None and budget.expired():
+            cut = True
+            break
+        st, lam0, pb = stack.pop()
+        if pb > ub - delta:
+            continue
+        nodes += 1
+        ctl = np.zeros(2, dtype=np.int64)
+        b = float(
+            _subgradient(
+                rptr, rcol, rcost, w, pen, has_pen, int(p), st == 1, st == -1, region, need,
+                ub, lam0.copy(), np.array([-np.inf, 2.0]), np.zeros(2, dtype=np.int64),
+                PROBE_NODE_STEPS, int(work - used), 10, best_lam, best_rho, pick, ctl,
+            )
+        )  # fmt: skip
+        used += int(ctl[0])
+        if b == np.inf:  # no choice of p candidates left
+            continue
+        b = max(b, pb)
+        if ctl[1] > 0:
+            better(pick.copy())
+        if b > ub - delta:
+            continue
+        lam1, rho1, pick1 = best_lam.copy(), best_rho.copy(), pick.copy()
+        if used >= work:
+            stack.append((st, lam1, b))
+            break
+        pr = probe(
+            rows, w, p, state=st, region=region, need=need, penalty=penalty, lam=lam1,
+            rho=rho1, target=ub - delta, upper=ub, work=int(work - used), budget=budget,
+        )  # fmt: skip
+        used += pr.work
+        if pr.cut:
+            cut = True
+            stack.append((st, lam1, b))
+            break
+        if pr.empty:
+            continue
+        s2 = pr.state
+        nopen = int((s2 == 1).sum())
+        if nopen == p or int((s2 >= 0).sum()) == p:
+            better(s2 == 1 if nopen == p else s2 >= 0)
+            continue
+        if used >= work:  # the probes ran out of work: the node stays, with what they fixed
+            stack.append((s2, lam1, b))
+            break
+        free = np.flatnonzero((s2 == 0) & pick1)
+        if free.size == 0:
+            free = np.flatnonzero(s2 == 0)
+        score = np.minimum(np.maximum(pr.open_bound[free], b), np.maximum(pr.close_bound[free], b))
+        jb = int(free[int(np.argmax(score))])
+        for side in (-1, 1):  # the open side is popped first
+            child = s2.copy()
+            child[jb] = side
+            stack.append((child, lam1, b))
+    finished = not stack and not cut
+    lb = min([ub, *[node[2] for node in stack]])
+    if finished:  # every node was pruned: no solution below ub - delta
+        lb = max(lb, ub - delta)
+    return TreeOutcome(best, ub, float(lb), finished, nodes, used, cut)
