@@ -8,9 +8,12 @@
    probing (:func:`~planner.analysis.siting._median_bound.probe`: each candidate forced
    open, or closed, and the bound re-raised), which alone proves many small-``p``
    instances whose LP gap the tree closes slowly.
-5. Lagrangian branch and bound (:func:`~planner.analysis.siting._median_tree.median_tree`)
-   and the radius model (:func:`~planner.analysis.siting._median_bound.radius_model`) of
-   what is left, solved by HiGHS or CBC with the best solution as its start.
+5. Lagrangian branch and bound (:func:`~planner.analysis.siting._median_tree.median_tree`),
+   then the radius model (:func:`~planner.analysis.siting._median_bound.radius_model`) of
+   what is left, solved by HiGHS or CBC with the best solution as its start; when that
+   model is too large for its share, the probing tree
+   (:func:`~planner.analysis.siting._median_tree.probe_tree`) gets the share instead,
+   with the work the earlier phases left unused.
 
 Each phase has a work limit sized from ``time_limit_s`` (:mod:`._budget`); a phase the
 clock stops is dropped and the previous phase's solution stands.

@@ -9,6 +9,10 @@ bound reaches the incumbent (less one unit when costs are whole numbers) is prun
 tree stops on a node or work limit; the bound it proves is then the least bound of the
 nodes left.
 
+:func:`probe_tree` is the other search: few nodes, each probed candidate by candidate
+(:func:`~planner.analysis.siting._median_bound.probe`), for small ``p`` where the LP gap
+is wide and Beasley's bound moves slowly.
+
 Valid without region minimums (the caller uses the MIP when there are some).
 """
 
