@@ -716,6 +716,48 @@ def test_work_a_phase_leaves_goes_to_the_last_phase():
     assert shares.rest() == pytest.approx(1 - 0.4 - 0.2 / 4, abs=1e-6)
 
 
+def _rule_cover(cover, S, rules) -> bool:
+    """Do columns ``S`` cover every row, hold the fixed ones and meet the region minimums?"""
+    on = np.zeros(cover.shape[1], dtype=bool)
+    on[list(S)] = True
+    counts = np.bincount(rules.region[on & (rules.region >= 0)], minlength=rules.need.size)
+    return bool(
+        cover[:, on].any(axis=1).all() and on[rules.fixed].all() and (counts >= rules.need).all()
+    )
+
+
+@pytest.mark.parametrize("variant", ["plain", "fixed", "regions"])
+def test_row_weighting_search_reaches_the_brute_force_smallest_cover(variant):
+    """From every column open, the row-weighting search (RWLS) ends with a cover of every
+    row as small as the smallest one brute force finds among all 4,096 column sets, the
+    fixed columns open and each region at its minimum (25 random instances per variant)."""
+    from planner.analysis.siting._cover_rwls import rwls_cover
+    from planner.analysis.siting._rules import Rules
+
+    m = 12
+    for seed in range(25):
+        _, _, cover = random_instance(seed, n=40, m=m, radius=0.35)
+        cover = cover[cover.any(axis=1)]
+        fixed = np.zeros(m, dtype=bool)
+        region = np.full(m, -1, dtype=np.int64)
+        need = np.zeros(0, dtype=np.int64)
+        if variant == "fixed":
+            fixed[[0, 5]] = True
+        if variant == "regions":
+            region[:4], region[4:7], need = 0, 1, np.array([2, 1], dtype=np.int64)
+        rules = Rules(fixed, region, need)
+        least = next(
+            k
+            for k in range(m + 1)
+            if any(_rule_cover(cover, S, rules) for S in itertools.combinations(range(m), k))
+        )
+        got, done = rwls_cover(
+            sp.csr_matrix(cover), np.ones(m, dtype=bool), rules, work=10**6, seed=seed
+        )
+        assert done and _rule_cover(cover, np.flatnonzero(got), rules), seed
+        assert int(got.sum()) == least, (seed, int(got.sum()), least)
+
+
 # ----------------------------------------------------------------------------- layout
 
 

@@ -2,9 +2,11 @@
 
 * :func:`lscp_full` (every coverable row, no floors): exact set-cover reductions
   (:func:`~planner.analysis.siting._set_cover.reduce_set_cover`), greedy and
-  destroy-and-repair local search on the core, the bound of the reductions, disjoint rows
-  and the Lagrangian (:func:`~planner.analysis.siting._cover_reduce.cover_lagrangian`), then
-  the core MIP when it fits the limit.
+  destroy-and-repair local search on the core (then row-weighting local search,
+  :func:`~planner.analysis.siting._cover_rwls.rwls_cover`, when the core is too large for
+  a MIP), the bound of the reductions, disjoint rows and the Lagrangian
+  (:func:`~planner.analysis.siting._cover_reduce.cover_lagrangian`), then the core MIP
+  when it fits the limit.
 * :func:`lscp_target` (a weighted target, no floors): the fewest sites reaching the target
   is the least ``p`` whose maximal cover reaches it, so the greedy cover is shrunk one site
   at a time by MCLP searches (:func:`~planner.analysis.siting._median_exact.solve_median` on
@@ -33,6 +35,7 @@ from planner.analysis.siting import _cover_heuristics as heur
 from planner.analysis.siting import _set_cover as setcover
 from planner.analysis.siting._budget import IPM_RATE, LAGRANGE_RATE, Budget, mip_plan
 from planner.analysis.siting._cover_reduce import cover_lagrangian, dominated_columns
+from planner.analysis.siting._cover_rwls import RWLS_RATE, rwls_cover
 from planner.analysis.siting._inputs import _Cover, _Setup
 from planner.analysis.siting._median_bound import lagrangian, sorted_rows
 from planner.analysis.siting._median_exact import solve_median
@@ -76,9 +79,10 @@ def lscp_full(A: sp.csr_matrix, setup: _Setup, name: str, budget: Budget) -> Run
         g = heur.lscp_greedy(sp.csc_matrix(core), np.ones(nr), float(nr), rc, full=True)
     elif rc.need.any():
         g = heur.lscp_greedy(sp.csc_matrix(core), np.ones(0), 0.0, rc, full=True)
-    # the local search gets the MIP's share too when the core is too large for a MIP
+    # the local searches get the MIP's share too when the core is too large for a MIP:
+    # destroy-and-repair, then row weighting from its cover
     mip_ok = mip_plan(budget, 0.5, nr, cols.size, int(core.nnz), "set_cover") is not None
-    moves = budget.work(0.25 if mip_ok else 0.6, setcover.LS_MOVE_RATE)
+    moves = budget.work(0.25 if mip_ok else 0.3, setcover.LS_MOVE_RATE)
     if nr:
         better, done = setcover.lscp_local_search(core, g, rc, iterations=moves, budget=budget)
         if not done:
@@ -90,6 +94,12 @@ def lscp_full(A: sp.csr_matrix, setup: _Setup, name: str, budget: Budget) -> Run
             c = float(open_g.sum())
             return Run(open_g, c, open_g, c, math.nan, late, used, 0.0, budget.elapsed())
         g = better
+        if not mip_ok:
+            better, done = rwls_cover(core, g, rc, work=budget.work(0.3, RWLS_RATE), budget=budget)
+            if done:
+                g = better
+            else:
+                budget.cut("the LSCP row-weighting search", "the destroy-and-repair cover")
     open_h = forced.copy()
     open_h[cols[g]] = True
     h_obj = float(open_h.sum())
