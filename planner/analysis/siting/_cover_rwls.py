@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from planner.analysis.siting._budget import Budget
 from planner.analysis.siting._rules import Rules
+from planner.analysis.siting._set_cover import cover_arrays
 
 __all__ = ["RWLS_RATE", "rwls_cover"]
 
@@ -307,17 +308,8 @@ def rwls_cover(
         The smallest cover met (never larger than ``open_mask``), and False when the clock
         stopped the search.
     """
-    A = sp.csr_matrix(csr, dtype=np.float64)
-    A.sort_indices()
-    C = A.tocsc()
-    C.sort_indices()
-    arrays = (
-        A.indptr.astype(np.int64),
-        A.indices.astype(np.int64),
-        C.indptr.astype(np.int64),
-        C.indices.astype(np.int64),
-    )
-    n, m = A.shape
+    arrays = cover_arrays(csr)
+    n, m = csr.shape
     start = open_mask.astype(np.bool_)
     ins = np.zeros(m, dtype=np.bool_)
     slist = np.empty(m, dtype=np.int64)

@@ -378,7 +378,7 @@ def probe(
     problem is raised by :data:`PROBE_STEPS` subgradient steps from ``lam``: a bound above
     ``target`` closes it, and the later probes see it closed. Then each free candidate of
     the relaxation's choice is forced closed: a bound above ``target`` opens it. Rounds
-    repeat while they close anything. This is reduced-cost fixing with the multipliers
+    repeat while they decide anything. This is reduced-cost fixing with the multipliers
     re-optimised per candidate (one level of strong branching), and it is often what
     proves small-``p`` instances, whose LP gap the tree search closes only slowly.
 

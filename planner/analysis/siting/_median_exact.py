@@ -289,46 +289,31 @@ def solve_median(
     best, best_obj = open_h, h_obj
     none = False  # proven that no solution reaches the cutoff
     if rules.need.size == 0:
-        tree = median_tree(
-            rows, w, p, state=state, penalty=penalty, incumbent=open_h,
-            upper=min(h_obj, target + delta), lam=lag.lam, delta=delta,
-            work=shares.work(SHARE_TREE, LAGRANGE_RATE), budget=budget,
-        )  # fmt: skip
-        shares.spent(tree.work)
-        if tree.cut:
-            budget.cut("the p-median tree search", "the best solution found before it")
-            return run(late, open_h, h_obj, solver)
-        log.info(
-            "p-median tree search: %d nodes, %s, cost %.10g, bound %.10g",
-            tree.nodes, "finished" if tree.finished else "stopped", tree.objective, tree.bound,
-        )  # fmt: skip
-        if tree.objective < h_obj - 1e-9 * max(1.0, abs(h_obj)):
-            best = tree.open_mask
-            best_obj = _cost(csr, w, pen, best)
-        # solutions the fixing removed cost more than the target
-        bound = max(bound, _round_up(min(tree.bound, target), integral))
-        none = tree.finished and not reached(best_obj)
-        if _closed(best_obj, bound) or reached(best_obj) or none:
-            status = "optimal" if _closed(best_obj, bound) else "feasible"
-            return run(status, best, best_obj, "lagrangian", impossible=none)
-        if nodes is None:  # the MIP's share, and what the phases left, to the probing tree
-            pt = probe_tree(
+        # Beasley's tree, then (when the MIP is skipped) the probing tree with the MIP's
+        # share and the work the phases left
+        for what, searcher in (("tree search", median_tree), ("probing tree", probe_tree)):
+            if searcher is probe_tree and nodes is not None:
+                break
+            share = SHARE_TREE if searcher is median_tree else max(SHARE_MIP, shares.rest())
+            tree = searcher(
                 rows, w, p, state=state, penalty=penalty, incumbent=best,
                 upper=min(best_obj, target + delta), lam=lag.lam, delta=delta,
-                work=shares.work(max(SHARE_MIP, shares.rest()), LAGRANGE_RATE), budget=budget,
+                work=shares.work(share, LAGRANGE_RATE), budget=budget,
             )  # fmt: skip
-            if pt.cut:
-                budget.cut("the p-median probing tree", "the best solution found before it")
+            shares.spent(tree.work)
+            if tree.cut:
+                budget.cut(f"the p-median {what}", "the best solution found before it")
                 return run(late, best, best_obj, solver)
             log.info(
-                "p-median probing tree: %d nodes, %s, cost %.10g, bound %.10g",
-                pt.nodes, "finished" if pt.finished else "stopped", pt.objective, pt.bound,
+                "p-median %s: %d nodes, %s, cost %.10g, bound %.10g", what, tree.nodes,
+                "finished" if tree.finished else "stopped", tree.objective, tree.bound,
             )  # fmt: skip
-            if pt.objective < best_obj - 1e-9 * max(1.0, abs(best_obj)):
-                best = pt.open_mask
+            if tree.objective < best_obj - 1e-9 * max(1.0, abs(best_obj)):
+                best = tree.open_mask
                 best_obj = _cost(csr, w, pen, best)
-            bound = max(bound, _round_up(min(pt.bound, target), integral))
-            none = pt.finished and not reached(best_obj)
+            # solutions the fixing removed cost more than the target
+            bound = max(bound, _round_up(min(tree.bound, target), integral))
+            none = tree.finished and not reached(best_obj)
             if _closed(best_obj, bound) or reached(best_obj) or none:
                 status = "optimal" if _closed(best_obj, bound) else "feasible"
                 return run(status, best, best_obj, "lagrangian", impossible=none)

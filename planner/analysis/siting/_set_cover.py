@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
 
-__all__ = ["disjoint_rows", "lscp_local_search", "reduce_set_cover"]
+__all__ = ["cover_arrays", "disjoint_rows", "lscp_local_search", "reduce_set_cover"]
 
 #: Moves per round of :func:`lscp_local_search`.
 LS_ROUND = 25_000
@@ -395,6 +395,22 @@ def _ils_kernel(rptr, rind, cptr, cind, start, locked, region, need, iterations,
     return best
 
 
+def cover_arrays(
+    csr: sp.csr_matrix,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """Row pointers, row columns, column pointers and column rows (sorted) of a cover."""
+    A = sp.csr_matrix(csr, dtype=np.float64)
+    A.sort_indices()
+    C = A.tocsc()
+    C.sort_indices()
+    return (
+        A.indptr.astype(np.int64),
+        A.indices.astype(np.int64),
+        C.indptr.astype(np.int64),
+        C.indices.astype(np.int64),
+    )
+
+
 def lscp_local_search(
     csr: sp.csr_matrix,
     open_mask: NDArray[np.bool_],
@@ -433,18 +449,9 @@ def lscp_local_search(
         The smallest cover met (never larger than ``open_mask``), and False when the clock
         stopped the search.
     """
-    A = sp.csr_matrix(csr, dtype=np.float64)
-    A.sort_indices()
-    C = A.tocsc()
-    C.sort_indices()
+    arrays = cover_arrays(csr)
     if iterations is None:
         iterations = max(50_000, 1_000 * int(open_mask.sum()))
-    arrays = (
-        A.indptr.astype(np.int64),
-        A.indices.astype(np.int64),
-        C.indptr.astype(np.int64),
-        C.indices.astype(np.int64),
-    )
     best = open_mask.astype(np.bool_)
     size = int(best.sum())
     done = 0
