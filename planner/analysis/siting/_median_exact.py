@@ -54,7 +54,7 @@ SHARE_BOUND = 0.08
 SHARE_VNS = 0.25
 SHARE_PROBE = 0.15  # probing each candidate after the reduced-cost fixing
 SHARE_TREE = 0.10  # the tree first: it settles the easy instances in a fraction of this
-SHARE_MIP = 0.30  # the MIP next; when the MIP is too large, the tree gets its share too
+SHARE_MIP = 0.30  # the MIP next; when it is too large, the probing tree gets this share
 #: Neighbourhood-search iterations without improvement after which it stops.
 PATIENCE = 400
 
