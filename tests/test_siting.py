@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import os
 import sys
 import warnings
@@ -833,3 +834,31 @@ def test_a_cutoff_with_region_minimums_is_proven_out_of_reach_by_the_mip(monkeyp
             else:
                 assert not run.impossible and run.objective <= cutoff, seed
     assert calls, "no instance reached the MIP: the test does not cover it"
+
+
+def test_lscp_without_its_mip_reports_the_lp_bound_rounded_up():
+    # at a 2 s limit the core MIP is not started (its share is under MIN_MIP_SECONDS):
+    # the bound is then the LP relaxation's, rounded up, here computed by scipy's simplex on
+    # the whole cover (the reductions keep the LP's value: forced columns are forced in the
+    # LP too, dominated columns and rows change nothing). Seed 2: LP 193.06, so 194, where
+    # the Lagrangian alone proved 193
+    from scipy.optimize import linprog
+
+    for seed in (0, 2):
+        rng = np.random.default_rng(seed)
+        pts, cand = rng.random((6000, 2)), rng.random((800, 2))
+        d = np.linalg.norm(pts[:, None] - cand[None], axis=2)
+        cover = sp.csr_matrix(d < 0.05)
+        rows = np.diff(cover.indptr) > 0
+        lp = linprog(
+            np.ones(800),
+            A_ub=-cover[rows].astype(float),
+            b_ub=-np.ones(int(rows.sum())),
+            bounds=(0, 1),
+            method="highs-ds",
+        )
+        assert lp.status == 0
+        r = lscp(cover, time_limit_s=2)
+        assert any("too large" in n for n in r.notes)
+        assert r.bound == math.ceil(lp.fun - 1e-6) < r.objective
+        assert r.status == "time_limit" and r.gap == pytest.approx(1 - r.bound / r.objective)
