@@ -413,6 +413,7 @@ def probe(
     best_lam = np.empty(w.size)
     best_rho = np.empty(m)
     pick = np.zeros(m, dtype=np.bool_)
+    reg, nd, lam0 = region.astype(np.int64), need.astype(np.int64), np.asarray(lam, np.float64)
 
     def bound(opened: NDArray[np.bool_], closed: NDArray[np.bool_]) -> float:
         nonlocal count
@@ -420,8 +421,7 @@ def probe(
         return float(
             _subgradient(
                 rptr, rcol, rcost, w, pen, penalty is not None, int(p), opened, closed,
-                region.astype(np.int64), need.astype(np.int64), float(upper),
-                np.asarray(lam, dtype=np.float64).copy(), np.array([-np.inf, 2.0]),
+                reg, nd, float(upper), lam0.copy(), np.array([-np.inf, 2.0]),
                 np.zeros(2, dtype=np.int64), PROBE_STEPS, int(work), 10, best_lam, best_rho,
                 pick, ctl,
             )
