@@ -1,6 +1,6 @@
 """Siting models: classic p-median instances with proven optima, and planner vs spopt.
 
-Run:  .venv/bin/python benchmarks/siting.py [--suite both|pmed|spopt]
+Run:  .venv/bin/python benchmarks/siting.py [--suite both|pmed|spopt|limit|lscp-gap]
       p-median suite: [--pmed 1-40] [--pmed-limit-s 60] [--ref-limit-s 600]
                       [--optima benchmarks/pmed_optima.json]
       spopt suite:    [--sizes 200x20000,2000x20000,5000x100000] [--time-limit-s 120]
@@ -57,6 +57,7 @@ from scipy.sparse.csgraph import shortest_path
 from scipy.spatial import cKDTree
 
 from planner.analysis.siting import coverage_matrix, lscp, mclp, p_median
+from planner.analysis.siting._mip import MipModel
 from planner.analysis.siting._warm import warm_up
 
 log = logging.getLogger("benchmarks.siting")
@@ -244,7 +245,8 @@ def instance(m: int, n: int, seed: int = 0, share: float = 0.01) -> dict[str, An
     )  # +1 ms: no pair is exactly 0 s
     weights = rng.integers(1, 100, n).astype(float)
     cutoff_s = radius_m / SPEED_MS + 1e-3
-    return {"times": times, "w": weights, "cutoff_s": cutoff_s, "m": m, "n": n}
+    return {"times": times, "w": weights, "cutoff_s": cutoff_s, "m": m, "n": n,
+            "cand_xy": cand, "dem_xy": dem}  # fmt: skip
 
 
 def run_planner(
@@ -340,7 +342,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--suite", choices=["both", "pmed", "spopt", "limit"], default="both")
+    ap.add_argument(
+        "--suite", choices=["both", "pmed", "spopt", "limit", "lscp-gap"], default="both"
+    )
     ap.add_argument("--p", type=int, default=0, help="spopt suite: sites (0: candidates / 10)")
     ap.add_argument("--pmed", default="1-40", help="instances, e.g. 1-40 or 1,5,21-25")
     ap.add_argument("--pmed-limit-s", type=float, default=60.0)
@@ -372,6 +376,8 @@ def main() -> None:
         run_spopt_suite(args)
     if args.suite == "limit":
         run_limit_suite(args)
+    if args.suite == "lscp-gap":
+        run_lscp_gap(args)
 
 
 def run_limit_suite(args: argparse.Namespace) -> None:
@@ -399,6 +405,85 @@ def run_limit_suite(args: argparse.Namespace) -> None:
         cut = any("was stopped by the" in n for n in r.notes)
         print(f"{name:22} {secs:8.2f} {r.status:>10} {r.gap:8.2e}  {cut}", flush=True)
     print(f"load average (1/5/15 min) at the end: {_load()}")
+
+
+def _cover_mip(A: sp.csr_matrix) -> MipModel:
+    """Cover every row of ``A`` with the fewest columns, as a MIP."""
+    n, m = A.shape
+    return MipModel(np.ones(m), sp.csr_matrix(A, dtype=np.float64), np.ones(n),
+                    np.full(n, np.inf), np.zeros(m), np.ones(m), np.ones(m, dtype=bool))  # fmt: skip
+
+
+def run_lscp_gap(args: argparse.Namespace) -> None:
+    """Where the LSCP gap at 2,000 x 20,000 comes from: the LP's integrality gap or the cover.
+
+    On the instance's core after planner's exact reductions: the LP bound; planner's cover
+    within ``--time-limit-s``; each quarter of the square (its rows, every column covering
+    them) solved by HiGHS for up to ``--ref-limit-s``: the LP's gap on a quarter; then
+    every half-side window (offsets of a quarter side) solved exactly with the sites
+    outside it fixed, for up to ``--ref-limit-s`` each, rounds until none improves: how far
+    planner's cover is from one no quarter-sized window can improve.
+    """
+    from planner.analysis.siting._mip import lp_bound, solve_mip
+    from planner.analysis.siting._rules import Rules
+    from planner.analysis.siting._set_cover import reduce_set_cover
+
+    print(f"lscp-gap suite; load average (1/5/15 min) {_load()} on {os.cpu_count()} CPUs")
+    inst = instance(2000, 20000, seed=args.seed)
+    cover = sp.csr_matrix(coverage_matrix(inst["times"], inst["cutoff_s"]))
+    rows = np.diff(cover.indptr) > 0
+    A = sp.csr_matrix(cover[rows])
+    m = A.shape[1]
+    rules = Rules(np.zeros(m, dtype=bool), np.full(m, -1, dtype=np.int64), np.zeros(0, np.int64))
+    alive, state = reduce_set_cover(A, rules)
+    if (state == 1).any():
+        raise SystemExit("the reductions opened columns: this suite handles free cores only")
+    cols = np.flatnonzero(state == 0)
+    core = sp.csr_matrix(A[np.flatnonzero(alive)][:, cols])
+    xy = inst["dem_xy"][rows][alive] / SIDE_M
+    cxy = inst["cand_xy"][cols] / SIDE_M
+    lp = lp_bound(_cover_mip(core), iterations=100, time_limit_s=600).value
+    t0 = time.perf_counter()
+    r = lscp(core, time_limit_s=args.time_limit_s)
+    print(f"core {core.shape[0]} rows x {core.shape[1]} columns; LP bound {lp:.2f}; planner "
+          f"{r.objective:.0f} sites ({r.status}, bound {r.bound:.0f}) in "
+          f"{time.perf_counter() - t0:.1f} s")  # fmt: skip
+    limit = args.ref_limit_s
+    print("quarter   rows  cols      LP   MIP  bound  LP gap%  seconds")
+    for qx, qy in ((0, 0), (0, 1), (1, 0), (1, 1)):
+        sel = np.flatnonzero(((xy[:, 0] >= 0.5) == qx) & ((xy[:, 1] >= 0.5) == qy))
+        sub = sp.csr_matrix(core[sel])
+        used = np.flatnonzero(np.diff(sub.tocsc().indptr) > 0)
+        sub = sp.csr_matrix(sub[:, used])
+        q_lp = lp_bound(_cover_mip(sub), iterations=100, time_limit_s=600).value
+        t0 = time.perf_counter()
+        out = solve_mip(_cover_mip(sub), solver="highs", time_limit_s=limit)
+        print(f"({qx}, {qy})  {sub.shape[0]:6} {sub.shape[1]:5} {q_lp:7.2f} "
+              f"{out.objective:5.0f} {out.bound:6.1f} {(out.objective - q_lp) / out.objective * 100:8.1f} "
+              f"{time.perf_counter() - t0:8.1f}  {out.status}", flush=True)  # fmt: skip
+    x = np.zeros(core.shape[1], dtype=bool)
+    x[r.selected] = True
+    improved = True
+    while improved:
+        improved = False
+        for ox in (0.0, 0.25, 0.5):
+            for oy in (0.0, 0.25, 0.5):
+                free = (cxy[:, 0] >= ox) & (cxy[:, 0] < ox + 0.5)
+                free &= (cxy[:, 1] >= oy) & (cxy[:, 1] < oy + 0.5)
+                todo = np.flatnonzero(core[:, x & ~free].getnnz(axis=1) == 0)
+                fc = np.flatnonzero(free)
+                t0 = time.perf_counter()
+                out = solve_mip(_cover_mip(sp.csr_matrix(core[todo][:, fc])), solver="highs",
+                                time_limit_s=limit)  # fmt: skip
+                inside = int((x & free).sum())
+                if out.x is not None and out.objective < inside - 0.5:
+                    x[fc] = out.x > 0.5
+                    improved = True
+                print(f"window ({ox:.2f}, {oy:.2f}): {todo.size} rows, {inside} sites inside -> "
+                      f"{out.objective:.0f} ({out.status}, {time.perf_counter() - t0:.1f} s); "
+                      f"cover {int(x.sum())}", flush=True)  # fmt: skip
+    assert core[:, x].getnnz(axis=1).all()
+    print(f"window search: {int(x.sum())} sites (planner {r.objective:.0f}, LP bound {lp:.2f})")
 
 
 def run_spopt_suite(args: argparse.Namespace) -> None:
