@@ -434,3 +434,41 @@ def test_published_shandong_markets(shared_data: Path) -> None:
     ]
     with pytest.raises(HoursError, match=r"shandong_gig_markets_published\.csv, row 2"):
         read_markets(path, strict_hours=True)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "kind"),
+    [
+        ("地址", "芝罘区西关街1号 370602198001011234", "ID-card"),
+        ("联系电话", "0535-6666666 负责人 37060219800101123X", "ID-card"),
+        ("工种", "瓦工 370602 19800101 1234", "ID-card"),
+        ("地址", "芝罘区西关街1号（联系人 139-1234-5678）", "mobile phone"),
+        ("名称", "老王零工点13912345678", "mobile phone"),
+    ],
+)
+def test_personal_numbers_in_published_fields_are_refused(
+    tmp_path: Path, column: str, value: str, kind: str
+) -> None:
+    # ID-card numbers anywhere, mobile numbers outside the contact fields: published, they
+    # would go on the public directory, map and navigation links
+    df = pd.read_csv(_csv(tmp_path, TEXT), dtype=str)
+    df.loc[1, column] = value
+    p = tmp_path / "pii.csv"
+    df.to_csv(p, index=False)
+    with pytest.raises(InvalidValueError) as e:
+        read_markets(p)
+    msg = str(e.value)
+    assert f"an {kind} number" in msg and "row 3" in msg and column in msg
+    digits = "".join(c for c in value if c.isdigit())
+    assert digits[-8:] not in msg.replace(" ", "")  # the value is not shown
+
+
+def test_a_market_mobile_number_in_its_contact_fields_is_published(tmp_path: Path) -> None:
+    df = pd.read_csv(_csv(tmp_path, TEXT), dtype=str)
+    df.loc[1, "联系电话"] = "13912345678"
+    df["投诉渠道"] = ["12333", "+86 139 1234 5679", ""]
+    p = tmp_path / "ok.csv"
+    df.to_csv(p, index=False)
+    m = read_markets(p)
+    assert m["phone"].tolist()[1] == "13912345678"
+    assert m["complaints"].tolist()[1] == "+86 139 1234 5679"

@@ -73,7 +73,7 @@ import pandas as pd
 from pyproj import CRS
 
 from planner import settings
-from planner.errors import DuplicateIdError, HoursError
+from planner.errors import DuplicateIdError, HoursError, InvalidValueError
 from planner.io._tables import (
     PathArg,
     _headers,
@@ -99,6 +99,7 @@ from planner.io.markets._schema import (
     facility_keys,
     split_list,
 )
+from planner.io.worklogs import find_personal_number
 
 __all__ = ["read_markets"]
 
@@ -194,6 +195,7 @@ def read_markets(
         if col.name not in df.columns:
             df[col.name] = as_text(pd.Series(None, index=df.index, dtype="object"))
 
+    _refuse_personal_numbers(df, headers, path=path)
     _require_cells(df, "name", path=path, shown_as=headers.get("name", "名称"))
     if "market_id" in headers:
         _require_cells(
@@ -286,6 +288,39 @@ def _drop_elsewhere(gdf: gpd.GeoDataFrame, area: StudyArea, *, path: PathArg) ->
             " …" if len(names) > 10 else "",
         )
     return gdf.loc[~elsewhere].reset_index(drop=True)
+
+
+#: Directory fields that are published (the public directory, map and exports).
+_PUBLISHED = ("market_id", "name", "city", "county", "town", "address", "hours",
+              "occupations", "phone", "hotline", "complaints", "services", "facilities")  # fmt: skip
+#: Published fields where a phone number, mobile included, is a market's public contact.
+_CONTACT = ("phone", "hotline", "complaints")
+
+
+def _refuse_personal_numbers(
+    df: pd.DataFrame, headers: Mapping[str, str], *, path: PathArg
+) -> None:
+    """Refuse a published cell holding an ID-card number, or a mobile number outside the
+    contact fields (a person's number written into the address or the name): published, it
+    would go on the public site, its exports and the navigation links."""
+    for col in _PUBLISHED:
+        if col not in df.columns:
+            continue
+        for i, v in df[col].items():
+            if not isinstance(v, str):
+                continue
+            kind = find_personal_number(v)
+            if kind == "ID-card" or (kind == "mobile phone" and col not in _CONTACT):
+                shown = headers.get(col, col)
+                raise InvalidValueError(
+                    f"the cell holds what looks like an {kind} number (value not shown);"
+                    f" column {shown!r} is published on the public directory and map",
+                    path=path,
+                    row=sheet_row(int(i)),  # type: ignore[call-overload]
+                    column=shown,
+                    fix="delete the personal number (a market's public contact number belongs"
+                    " in 联系电话 / 服务热线)",
+                )
 
 
 def _strip_text(df: pd.DataFrame) -> pd.DataFrame:
