@@ -867,6 +867,27 @@ def test_yantai_counts(yantai: tuple[Path, TransitFeed]) -> None:
 
 
 @pytest.mark.realdata
+def test_yantai_stop_names_lose_their_markup_and_pinyin(yantai: tuple[Path, TransitFeed]) -> None:
+    # the stations table writes the reading of some characters for the announcements
+    # ("金地[=di4]格林世界") and web tags ("[h2]"): the names the plan and the maps show are
+    # the raw names with every bracketed tag cut out (here by str.partition, not a regex)
+    d, feed = yantai
+
+    def cut(name: str) -> str:
+        while "[" in name and "]" in name.partition("[")[2]:
+            head, _, rest = name.partition("[")
+            name = head + rest.partition("]")[2]
+        return name.strip()
+
+    raw = {r["station_id"]: r["station_name"] for r in _csv_rows(d / "yantai_bus_stations.csv")}
+    tagged = {k for k, v in raw.items() if "[=" in v}
+    names = feed.stops.set_index("stop_id")["name"]
+    assert len(tagged & set(names.index)) > 100
+    assert not names.str.contains("[", regex=False).any()
+    assert {k: names[k] for k in names.index} == {k: cut(raw[k]) for k in names.index}
+
+
+@pytest.mark.realdata
 def test_yantai_unknown_stops_raise_by_default(shared_data: Path) -> None:
     d = shared_data / "yantai-bus"
     with pytest.raises(

@@ -226,15 +226,21 @@ def _line_keys(
     return keys
 
 
-#: Markup left in exported stop names by the operator's web pages ("[h2]APEC芝罘科技园").
-_MARKUP = re.compile(r"\[/?[A-Za-z][A-Za-z0-9]{0,5}\]|</?[A-Za-z][A-Za-z0-9]{0,5}>")
+#: Markup left in exported stop names by the operator's web pages ("[h2]APEC芝罘科技园") and
+#: its announcements' pinyin of a character read otherwise ("金地[=di4]格林世界": 343 of
+#: Yantai's stop records).
+_MARKUP = re.compile(
+    r"\[/?[A-Za-z][A-Za-z0-9]{0,5}\]|</?[A-Za-z][A-Za-z0-9]{0,5}>|\[=[A-Za-z]{1,6}[0-5]?\]"
+)
 
 
 def _clean_stop_names(names: pd.Series, label: str | Path) -> pd.Series:
-    """Stop names without web markup tags (``[h2]``, ``<b>``), counted in a warning.
+    """Stop names without web markup tags (``[h2]``, ``<b>``) or pinyin (``[=di4]``),
+    counted in a warning.
 
-    >>> _clean_stop_names(pd.Series(["[h2]APEC芝罘科技园", "火车站", None]), "s.csv").tolist()
-    ['APEC芝罘科技园', '火车站', None]
+    >>> _clean_stop_names(pd.Series(["[h2]APEC芝罘科技园", "金地[=di4]格林世界", None]),
+    ...                   "s.csv").tolist()
+    ['APEC芝罘科技园', '金地格林世界', None]
     """
     text = names.astype("string")
     tagged = text.str.contains(_MARKUP, na=False)
