@@ -472,3 +472,34 @@ def test_a_market_mobile_number_in_its_contact_fields_is_published(tmp_path: Pat
     m = read_markets(p)
     assert m["phone"].tolist()[1] == "13912345678"
     assert m["complaints"].tolist()[1] == "+86 139 1234 5679"
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("6.31665E+09", "scientific notation"),
+        ("6316651234", "leading 0"),
+        ("535666666", "leading 0"),
+    ],
+)
+def test_phone_numbers_a_spreadsheet_mangled_are_refused(
+    tmp_path: Path, value: str, why: str
+) -> None:
+    df = pd.read_csv(_csv(tmp_path, TEXT), dtype=str)
+    df.loc[2, "联系电话"] = value
+    p = tmp_path / "phone.csv"
+    df.to_csv(p, index=False)
+    with pytest.raises(InvalidValueError, match=rf"row 4, column '联系电话'.*{why}"):
+        read_markets(p)
+
+
+def test_a_phone_stored_as_a_number_in_xlsx_is_refused(tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["名称", "联系电话"])
+    ws.append(["甲市场", "0631-6651234"])
+    ws.append(["乙市场", 6316651234])  # typed without formatting the cell as text
+    p = tmp_path / "m.xlsx"
+    wb.save(p)
+    with pytest.raises(InvalidValueError, match=r"row 3, column '联系电话'.*leading 0"):
+        read_markets(p)

@@ -733,3 +733,25 @@ def test_site_data_shows_each_market_once(mixed: dict[str, Any]) -> None:
     for word in ("卫生间", "厕所", "洗手间", "电动车充电", "手机充电", "遮阳"):
         assert word in m1["search"]
     assert "负责人" not in json.dumps(data, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "href"),
+    [
+        # dialled from abroad or China alike: +86, the area code without its trunk 0, the number
+        ("+86 631-6651236", "tel:+866316651236"),
+        ("86-0631-6651236", "tel:+866316651236"),
+        ("+86 (0631) 665 1236", "tel:+866316651236"),
+        ("+86 10 12345678", "tel:+861012345678"),
+        ("+86 139 1234 5678", "tel:+8613912345678"),
+        # as written in China: every digit, the 0 kept
+        ("0631-6651236", "tel:06316651236"),
+        ("０６３１－６６５１２４１", "tel:06316651241"),  # full-width, as IMEs type it
+        ("12333", "tel:12333"),
+    ],
+)
+def test_phone_links_dial_the_number_written(text: str, href: str) -> None:
+    from planner.publish._market_view import phone_segments
+
+    segs = phone_segments(f"电话：{text}。")
+    assert segs == [["电话：", ""], [text, href], ["。", ""]]

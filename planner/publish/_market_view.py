@@ -30,14 +30,18 @@ __all__ = ["hours_view", "market_view", "nav_links", "phone_segments", "search_t
 # numbers, 5-digit service lines (12333, 12345, 95xxx) and 7-8 digit local numbers. Digits
 # may be split by one space or dash.
 _PHONE = re.compile(
-    r"(?<![\d+])(?:\+?86[\s-]?)?(?:"
+    r"(?<![\d+])(?:(?P<cc>\+86[\s-]?|86[\s-])(?P<intl>\(?0?[1-9]\d{1,2}\)?[\s-]?\d{3,4}[\s-]?\d{4})"
+    r"|(?:\+?86[\s-]?)?(?:"
     r"1[3-9]\d(?:[\s-]?\d){8}"
     r"|\(?0\d{2,3}\)?[\s-]?\d{3,4}[\s-]?\d{4}"
     r"|[48]00[\s-]?\d{3}[\s-]?\d{4}"
     r"|(?:12|95|96)\d{3}"
     r"|[2-8]\d{2,3}[\s-]?\d{4}"
-    r")(?!\d)"
+    r"))(?!\d)"
 )
+# Full-width digits, plus, dash, brackets and space as their ASCII forms, one character
+# for one (so a match's positions hold in the text as written).
+_HALF = str.maketrans("０１２３４５６７８９＋－（）\u3000‐–—", "0123456789+-() ---")
 
 #: How the hours are shown: ``schedule`` (a schedule read from the text: the normalised
 #: form), ``inferred`` (read from a sentence naming times: normalised, with the text as a
@@ -59,12 +63,15 @@ def phone_segments(text: str) -> list[list[str]]:
     """
     out: list[list[str]] = []
     pos = 0
-    for m in _PHONE.finditer(text):
+    for m in _PHONE.finditer(text.translate(_HALF)):
         if m.start() > pos:
             out.append([text[pos : m.start()], ""])
         number = m.group(0)
-        digits = re.sub(r"\D", "", number)
-        out.append([number, "tel:" + ("+" if number.startswith("+") else "") + digits])
+        if m.group("cc"):  # +86 631-6651236, +86 (0631) 6651236: the area code without its 0
+            href = "tel:+86" + re.sub(r"\D", "", m.group("intl")).lstrip("0")
+        else:
+            href = "tel:" + ("+" if number.startswith("+") else "") + re.sub(r"\D", "", number)
+        out.append([text[m.start() : m.end()], href])
         pos = m.end()
     if pos < len(text):
         out.append([text[pos:], ""])

@@ -63,6 +63,7 @@ shadow :attr:`geopandas.GeoDataFrame.crs`; a ``crs`` header is accepted.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Literal
@@ -196,6 +197,7 @@ def read_markets(
             df[col.name] = as_text(pd.Series(None, index=df.index, dtype="object"))
 
     _refuse_personal_numbers(df, headers, path=path)
+    _refuse_mangled_phones(df, headers, path=path)
     _require_cells(df, "name", path=path, shown_as=headers.get("name", "名称"))
     if "market_id" in headers:
         _require_cells(
@@ -321,6 +323,56 @@ def _refuse_personal_numbers(
                     fix="delete the personal number (a market's public contact number belongs"
                     " in 联系电话 / 服务热线)",
                 )
+
+
+_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
+_DIGITS = re.compile(r"^(\d+)(?:\.0+)?$")
+
+
+def _mangled_phone(text: str) -> str | None:
+    """Why a contact cell is a number a spreadsheet mangled, or None.
+
+    >>> [_mangled_phone(t) for t in ["6.31665E+09", "6316651234", "06316651234", "13912345678",
+    ...  "4001234567", "12333", "6651234", "0631-6651234"]]  # doctest: +NORMALIZE_WHITESPACE
+    ['scientific', 'zero', None, None, None, None, None, None]
+    """
+    t = text.strip()
+    if _SCIENTIFIC.match(t):
+        return "scientific"
+    m = _DIGITS.match(t)
+    if m is None:
+        return None
+    d = m.group(1)
+    if 9 <= len(d) <= 11 and d[0] != "0" and not re.match(r"1[3-9]\d{9}$|[48]00\d{7}$", d):
+        return "zero"  # an area code's 0 lost: 0631 6651234 stored as the number 6316651234
+    return None
+
+
+def _refuse_mangled_phones(df: pd.DataFrame, headers: Mapping[str, str], *, path: PathArg) -> None:
+    """Refuse a contact number a spreadsheet turned into a number: in scientific notation
+    (6.31665E+09) or without its area code's leading 0; published, it would dial nowhere."""
+    for col in _CONTACT:
+        if col not in df.columns:
+            continue
+        for i, v in df[col].items():
+            why = _mangled_phone(v) if isinstance(v, str) else None
+            if why is None:
+                continue
+            shown = headers.get(col, col)
+            what = (
+                "is in scientific notation (the spreadsheet stored the number as a number)"
+                if why == "scientific"
+                else "has 9-11 digits without a leading 0: an area code's 0 was probably lost"
+                " when the spreadsheet stored it as a number"
+            )
+            raise InvalidValueError(
+                f"the phone number {v!r} {what}",
+                path=path,
+                row=sheet_row(int(i)),  # type: ignore[call-overload]
+                column=shown,
+                fix=f"format the column {shown!r} as text and write the number with its area"
+                " code, e.g. 0631-6651234",
+            )
 
 
 def _strip_text(df: pd.DataFrame) -> pd.DataFrame:
