@@ -503,3 +503,25 @@ def test_a_phone_stored_as_a_number_in_xlsx_is_refused(tmp_path: Path) -> None:
     wb.save(p)
     with pytest.raises(InvalidValueError, match=r"row 3, column '联系电话'.*leading 0"):
         read_markets(p)
+
+
+def test_other_common_headers_are_read(tmp_path: Path) -> None:
+    # the same three markets under headers directories also use
+    other = TEXT.replace("经度", "东经").replace("纬度", "北纬")
+    other = other.replace("联系电话", "联系方式").replace("开放时间", "营业时间段")
+    a, b = read_markets(_csv(tmp_path, TEXT)), read_markets(_csv(tmp_path, other, "o.csv"))
+    pd.testing.assert_frame_equal(pd.DataFrame(a), pd.DataFrame(b))
+    assert b["phone"].tolist()[1] == "0535-1234567" and b.geometry.notna().all()
+
+
+@pytest.mark.parametrize(
+    "names", [("东经度", "北纬度"), ("X坐标", "Y坐标"), ("lon_gcj", "lat_gcj")]
+)
+def test_coordinates_under_unknown_headers_are_refused(
+    tmp_path: Path, names: tuple[str, str]
+) -> None:
+    # kept as extra columns they would leave every market without a location
+    text = TEXT.replace("经度", names[0]).replace("纬度", names[1])
+    with pytest.raises(ColumnError, match=rf"column '{names[0]}'.*经度") as e:
+        read_markets(_csv(tmp_path, text))
+    assert names[1] in str(e.value)

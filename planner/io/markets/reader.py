@@ -26,14 +26,14 @@ column                  headers accepted                            value
 ``address``             地址, address_text                           text
 ``county``              所属区县, 区县, district                     text
 ``adcode``              行政区划代码, 区划代码                       text (zeros kept)
-``lon``, ``lat``        经度, 纬度                                   float, as written,
+``lon``, ``lat``        经度 (东经), 纬度 (北纬)                     float, as written,
                                                                     in ``coords``
 ``coords``              坐标系, crs, coord_crs                       ``wgs84`` / ``gcj02``
                                                                     / ``bd09``
-``hours``               开放时间, 营业时间, 运行时间                 text as written
+``hours``               开放时间, 营业时间, 运行时间, 服务时间 …     text as written
 ``opening_hours``       (parsed from ``hours``)                      OpeningHours or None
 ``occupations``         工种, 职业(工种), 服务工种                    list of text
-``phone``               联系电话, 电话                               text (zeros kept)
+``phone``               联系电话, 电话, 联系方式, 咨询电话 …         text (zeros kept)
 ``hotline``             服务热线                                     text
 ``complaints``          投诉渠道, 投诉电话                           text
 ``staff``               工作人员数                                   Int64 ≥ 0
@@ -74,7 +74,7 @@ import pandas as pd
 from pyproj import CRS
 
 from planner import settings
-from planner.errors import DuplicateIdError, HoursError, InvalidValueError
+from planner.errors import ColumnError, DuplicateIdError, HoursError, InvalidValueError
 from planner.io._tables import (
     PathArg,
     _headers,
@@ -190,6 +190,7 @@ def read_markets(
             ", ".join(repr(c) for c in extra),
             MARKET_SCHEMA.describe(),
         )
+    _refuse_lost_coordinates(headers, extra, path=path)
     df = replace(MARKET_SCHEMA, unknown="keep").apply(raw, path=path)
     df = _strip_text(df)
     for col in MARKET_SCHEMA.columns:
@@ -373,6 +374,29 @@ def _refuse_mangled_phones(df: pd.DataFrame, headers: Mapping[str, str], *, path
                 fix=f"format the column {shown!r} as text and write the number with its area"
                 " code, e.g. 0631-6651234",
             )
+
+
+_COORD_HEADER = re.compile(r"经|纬|lon|lat|lng|坐标|^x$|^y$", re.IGNORECASE)
+
+
+def _refuse_lost_coordinates(
+    headers: Mapping[str, str], extra: list[str], *, path: PathArg
+) -> None:
+    """Refuse a file whose coordinates are under headers planner does not know (东经度,
+    X坐标): kept as extra columns, every market would be read without a location and left out
+    of coverage and the maps."""
+    if "lon" in headers and "lat" in headers:
+        return
+    odd = [c for c in extra if _COORD_HEADER.search(c)]
+    if odd:
+        raise ColumnError(
+            f"column(s) {', '.join(map(repr, odd))} look like coordinates, but the file has no"
+            " 经度 and 纬度 columns planner reads; the markets would have no location",
+            path=path,
+            column=odd[0],
+            fix="rename the longitude column 经度 and the latitude column 纬度 (and say their"
+            " system in 坐标系 or the study's coords)",
+        )
 
 
 def _strip_text(df: pd.DataFrame) -> pd.DataFrame:
