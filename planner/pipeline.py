@@ -625,6 +625,7 @@ def publish_run(
     """
     from planner.io.runfile import gpkg_filename
     from planner.publish import maps, proposals
+    from planner.publish._tiles import tile_source
     from planner.publish.directory import export_directory
     from planner.publish.gpkg import write_run_gpkg
     from planner.publish.site import build_public_site
@@ -638,14 +639,16 @@ def publish_run(
         from planner.publish.scenarios import scenario_summary, write_scenarios
 
         extra["scenarios"] = scenario_summary(scenarios)
+    # One basemap for both maps: the study file's [outputs] tiles and tianditu_key, checked
+    # before anything is written (a missing key must not leave a new summary by old maps)
+    tiles = study.outputs.tiles if study.outputs is not None else "none"
+    tianditu_key = study.outputs.tianditu_key if study.outputs is not None else None
+    tile_source(tiles, tianditu_key)
     written: dict[str, Path] = {
         "summary": write_summary(run, out / "summary.json", inputs=inputs, extra=extra)
     }
     if scenarios:
         written.update(write_scenarios(scenarios, out, inputs=inputs))
-    # One basemap for both maps: the study file's [outputs] tiles and tianditu_key.
-    tiles = study.outputs.tiles if study.outputs is not None else "none"
-    tianditu_key = study.outputs.tianditu_key if study.outputs is not None else None
     markets = run.inputs.markets
     if markets is not None and len(markets):
         written["public map"] = build_public_site(

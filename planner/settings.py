@@ -129,6 +129,10 @@ DAILY_ATTENDANCE_SHARE: Final[float] = 0.1
 #: "amap" (高德; overlays are shifted to GCJ-02 for display), or an https:// URL template.
 #: Default "none": government intranets often block tile servers.
 TILE_CHOICES: Final[tuple[str, ...]] = ("none", "osm", "tianditu", "amap")
+#: What a 天地图 browser key (tk) looks like.
+TIANDITU_KEY_PATTERN: Final[str] = r"^[0-9A-Za-z]{8,64}$"
+#: What a tile URL template must look like (and hold {z}, {x} and {y}).
+TILE_URL_PATTERN: Final[str] = r"^https?://[^\s\"'<>\\`]+$"
 
 # --- Transit ---------------------------------------------------------------------------
 

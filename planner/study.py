@@ -798,6 +798,28 @@ class _Parser:
                 f"{tiles!r} is not a tile source",
                 fix=f"use one of: {', '.join(settings.TILE_CHOICES)} or an https:// URL template",
             )
+        url = tiles if tiles is not None and tiles.startswith(("http://", "https://")) else None
+        if url is not None and not (
+            re.match(settings.TILE_URL_PATTERN, url)
+            and all(p in url for p in ("{z}", "{x}", "{y}"))
+        ):
+            raise self.error(
+                "outputs.tiles",
+                f"{tiles!r} is not a tile URL template",
+                fix="write the tile server's URL with {z}, {x} and {y} where the zoom and"
+                " the tile's column and row go",
+            )
+        key = values.get("tianditu_key")
+        if tiles == "tianditu" and (
+            key is None or not re.match(settings.TIANDITU_KEY_PATTERN, key)
+        ):
+            raise self.error(
+                "outputs.tianditu_key",
+                '天地图 tiles (tiles = "tianditu") need a browser key'
+                + ("" if key is None else f"; {key!r} is not one (8-64 letters and digits)"),
+                fix="get a browser key at https://console.tianditu.gov.cn and write it as"
+                ' tianditu_key in [outputs], or choose tiles = "none" (works offline)',
+            )
         return OutputSpec(dir=out_dir, **values)
 
 

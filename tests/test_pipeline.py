@@ -256,3 +256,21 @@ def test_the_small_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert len(repr(run)) < 300 and "StudyRun" in repr(run)
     html = run._repr_html_()
     assert html.startswith("<table>") and "示范县" in html
+
+
+def test_a_basemap_without_its_key_writes_nothing(tmp_path: Path) -> None:
+    # the study file refuses it; a study built in a notebook is refused before any file
+    # is written (no new summary.json beside the maps of an earlier run)
+    from dataclasses import replace
+
+    from planner.errors import InvalidValueError
+    from planner.pipeline import publish_run, run_study
+
+    study = load_study(_tiny_study(tmp_path))
+    run = run_study(load_inputs(study))
+    assert study.outputs is not None
+    bad = replace(study, outputs=replace(study.outputs, tiles="tianditu", tianditu_key=None))
+    run = replace(run, inputs=replace(run.inputs, study=bad))
+    with pytest.raises(InvalidValueError, match="Tianditu tiles need a key"):
+        publish_run(run, tmp_path / "fresh")
+    assert not (tmp_path / "fresh").exists() or not any((tmp_path / "fresh").iterdir())

@@ -194,6 +194,15 @@ def test_every_key_of_the_template_parses(study_dir: Path) -> None:
         ("[network]\nwindow = ['5am', '9am']\n", r"'network.window': must be two times"),
         ("[network]\ndate = '2024-13-01'\n", r"'network.date': must be a date"),
         ("[outputs]\ntiles = 'google'\n", r"'outputs.tiles': 'google' is not a tile source"),
+        ("[outputs]\ntiles = 'tianditu'\n", r"'outputs.tianditu_key': .*need a browser key"),
+        (
+            "[outputs]\ntiles = 'tianditu'\ntianditu_key = 'my key'\n",
+            r"'outputs.tianditu_key': .*'my key' is not one",
+        ),
+        (
+            "[outputs]\ntiles = 'https://t.example.cn/{z}/{x}.png'\n",
+            r"'outputs.tiles': .* is not a tile URL template",
+        ),
         ("[demand]\nsector_gig_share = { mining = 0.1 }\n", r"unknown sector 'mining'"),
         ("[candidates]\nadd = 'nope.csv'\n", r"'candidates.add': file 'nope.csv' does not exist"),
     ],

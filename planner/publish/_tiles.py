@@ -64,8 +64,8 @@ TILE_SOURCES: dict[str, dict[str, Any]] = {
     },
 }
 
-_KEY_RE = re.compile(r"^[0-9A-Za-z]{8,64}$")
-_URL_RE = re.compile(r"^https?://[^\s\"'<>\\`]+$")
+_KEY_RE = re.compile(settings.TIANDITU_KEY_PATTERN)
+_URL_RE = re.compile(settings.TILE_URL_PATTERN)
 _GCJ_HOSTS = ("autonavi.com", "amap.com")
 _FIX = (
     f"use one of {', '.join(repr(c) for c in settings.TILE_CHOICES)} ('none' works offline)"
