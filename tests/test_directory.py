@@ -27,7 +27,7 @@ from planner.errors import (
     InputFileError,
     InvalidValueError,
 )
-from planner.io.markets import read_markets
+from planner.io.markets import FACILITY_LABELS, read_markets
 from planner.io.worklogs import read_work_logs
 from planner.publish.directory import (
     PUBLIC_FIELDS,
@@ -672,3 +672,19 @@ def test_hours_kind_says_how_hours_were_read() -> None:
     t = directory_table(m)
     assert t["hours_kind"].tolist() == ["schedule", "inferred", "text", "none"]
     assert t["schedule"].isna().tolist() == [False, False, True, True]
+
+
+def test_facilities_not_listed_are_unknown_not_no(tmp_path: Path) -> None:
+    # a market that lists its facilities: each one 是 or 否; one that lists none: empty
+    m = gpd.GeoDataFrame(
+        {"name": ["甲市场", "乙市场"], "facilities": [["卫生间", "饮用水"], []]},
+        geometry=[Point(121.40, 37.50), Point(121.41, 37.51)],
+        crs=4326,
+    )
+    paths = export_directory(m, tmp_path)
+    rows = _csv(paths["csv"])
+    assert (rows[0]["卫生间"], rows[0]["饮水"], rows[0]["停车"]) == ("是", "是", "否")
+    assert {rows[1][label] for label in FACILITY_LABELS.values()} == {""}
+    feats = json.loads(paths["geojson"].read_text("utf-8"))["features"]
+    assert feats[0]["properties"]["toilets"] is True and feats[0]["properties"]["parking"] is False
+    assert all(feats[1]["properties"][k] is None for k in FACILITY_LABELS)

@@ -141,7 +141,8 @@ def directory_table(markets: gpd.GeoDataFrame) -> pd.DataFrame:
         WGS-84 degrees and ``lon_gcj02``/``lat_gcj02`` the same point in GCJ-02 (NaN
         without coordinates); lists for ``occupations``, ``services``, ``facilities``;
         booleans for each facility of :data:`FACILITY_LABELS` (the facility vocabulary of
-        :data:`planner.io.markets.FACILITY_KEYS`); ``hours_normalised`` and
+        :data:`planner.io.markets.FACILITY_KEYS`; ``None`` when the market lists no
+        facilities: unknown); ``hours_normalised`` and
         ``hours_osm`` rewrite the hours (empty when unknown); ``hours_kind`` says how the
         hours were read: ``schedule``, ``inferred`` (a sentence naming times, see
         :func:`planner.io.hours.report.hours_from_report`), ``text`` (not read: shown as
@@ -209,8 +210,15 @@ def directory_table(markets: gpd.GeoDataFrame) -> pd.DataFrame:
         keys = [_as_list(v) for v in gdf["facility_keys"]]
     else:
         keys = [facility_keys(items) for items in out["facilities"]]
+    # a market whose 便民设施 is empty says nothing of its facilities: unknown (empty in
+    # the CSV, null in JSON), not "否"
+    listed = [bool(f) or bool(k) for f, k in zip(out["facilities"], keys, strict=True)]
     for key in FACILITY_LABELS:
-        out[key] = [key in k for k in keys]
+        out[key] = pd.Series(
+            [(key in k) if known else None for k, known in zip(keys, listed, strict=True)],
+            index=out.index,
+            dtype=object,
+        )
     out["tier_code"] = tier_codes
     out["status_code"] = status_codes
     out["facility_keys"] = pd.Series(keys, index=out.index, dtype=object)
