@@ -112,6 +112,12 @@ TABLE: list[tuple[str, Week, bool]] = [
     ("休息", week({}), False),
     ("周一至周五 8:00-17:00，周六、周日及法定节假日休息", week({WORK: ((480, 1020),)}), True),
     ("每天 6:00-9:00，节假日照常营业", week({ALL: ((360, 540),)}), False),
+    # a bracketed holiday note, and "除外" (except): as directories write them
+    ("每天05:00-11:00（节假日休息）", week({ALL: ((300, 660),)}), True),
+    ("每天 05:00-11:00 (法定节假日除外)", week({ALL: ((300, 660),)}), True),
+    ("每天05:00-11:00 法定节假日除外", week({ALL: ((300, 660),)}), True),
+    ("每天05:00-11:00（节假日照常营业）", week({ALL: ((300, 660),)}), False),
+    ("每天 5:00-11:00 周日除外", week({ALL[:6]: ((300, 660),)}), False),
 ]
 
 

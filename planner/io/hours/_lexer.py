@@ -30,7 +30,10 @@ _TOKEN_SPEC: list[tuple[str, str]] = [
         r"(?:营业|开放|服务|办公|工作|运营|开市)时间\s*(?::|为|是)?|营业|开放|开门|服务|办公|开市",
     ),
     ("PH", r"法定节假日|法定假日|节假日|公共假日|节日|假日|ph(?![a-z])"),
-    ("OFF", r"休息|休市|闭市|关门|关闭|闭馆|停业|不营业|不开放|off(?![a-z])|closed(?![a-z])|休"),
+    (
+        "OFF",
+        r"休息|休市|闭市|关门|关闭|闭馆|停业|不营业|不开放|除外|off(?![a-z])|closed(?![a-z])|休",
+    ),
     ("EVERYDAY", r"每天|每日|天天|全周|每周七天|7\s*天"),
     ("WORKDAYS", r"工作日"),
     ("WEEKEND", r"周末|双休日|双休"),
@@ -64,8 +67,13 @@ class _Tok:
     groups: tuple[str | None, ...] = ()
 
 
+#: A bracketed note on holidays ("（节假日休息）", "(法定节假日除外)"): a rule of its own.
+_PH_NOTE = re.compile(r"\(\s*((?:法定)?(?:节假日|假日|节日|公共假日|ph)[^()]*)\)")
+
+
 def _normalise(text: str) -> str:
     out = unicodedata.normalize("NFKC", text)
+    out = _PH_NOTE.sub(r";\1", out.lower())
     out = out.replace("、", ",").replace("\r", "\n").replace("\n", ";")
     out = _DASHES.sub("-", out)
     return out.strip().lower()
