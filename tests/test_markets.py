@@ -198,6 +198,10 @@ def test_tier_words(tmp_path: Path, text: str, tier: str) -> None:
         ("operating as of early 2024 report", "open"),
         ("opened 2021-09-01 (current status unknown)", "unknown"),
         ("unknown", "unknown"),
+        ("营业", "open"),
+        ("营业中", "open"),
+        ("已开业", "open"),
+        ("暂停营业", "suspended"),
     ],
 )
 def test_status_words(tmp_path: Path, text: str, status: str) -> None:
@@ -354,8 +358,8 @@ def test_bad_values(tmp_path: Path) -> None:
         InvalidValueError, match=r"row 3, column '类型'.*unknown value '市场'.*comprehensive"
     ):
         read_markets(_csv(tmp_path, "名称,类型\n甲,综合\n乙,市场\n"))
-    with pytest.raises(InvalidValueError, match=r"row 2, column '状态'.*'营业中吧'.*closed"):
-        read_markets(_csv(tmp_path, "名称,状态\n甲,营业中吧\n", "status.csv"))
+    with pytest.raises(InvalidValueError, match=r"row 2, column '状态'.*'挺好'.*closed"):
+        read_markets(_csv(tmp_path, "名称,状态\n甲,挺好\n", "status.csv"))
     with pytest.raises(InvalidValueError, match=r"row 2, column '工作人员数'.*below the minimum 0"):
         read_markets(_csv(tmp_path, "名称,工作人员数\n甲,-2\n", "staff.csv"))
     with pytest.raises(InvalidValueError, match=r"row 2, column '容纳人数'.*not a whole number"):
@@ -525,3 +529,23 @@ def test_coordinates_under_unknown_headers_are_refused(
     with pytest.raises(ColumnError, match=rf"column '{names[0]}'.*经度") as e:
         read_markets(_csv(tmp_path, text))
     assert names[1] in str(e.value)
+
+
+@pytest.mark.parametrize("sep", ["\t", ";"])
+def test_tab_and_semicolon_separated_files_read_like_csv(tmp_path: Path, sep: str) -> None:
+    other = TEXT.replace(",", sep)
+    a = read_markets(_csv(tmp_path, TEXT))
+    b = read_markets(_csv(tmp_path, other, "t.csv"))
+    pd.testing.assert_frame_equal(pd.DataFrame(a), pd.DataFrame(b))
+
+
+def test_a_missing_sheet_lists_the_sheets(tmp_path: Path) -> None:
+    wb = Workbook()
+    wb.active.title = "名录"
+    wb.active.append(["名称"])
+    wb.active.append(["甲市场"])
+    wb.create_sheet("说明")
+    p = tmp_path / "m.xlsx"
+    wb.save(p)
+    with pytest.raises(InputFileError, match=r"sheet '市场'.*'名录', '说明'"):
+        read_markets(p, sheet="市场")

@@ -101,6 +101,32 @@ def decode_text(data: bytes, *, path: PathArg) -> tuple[str, str]:
     )
 
 
+def _separator(text: str) -> str:
+    r"""The CSV's field separator: a comma, unless the header has none and holds tabs or
+    semicolons (a file saved as "Text (Tab delimited)" or with a European list separator).
+
+    >>> _separator("名称,地址\n甲,一路"), _separator("名称\t地址\n甲\t一路"), _separator("名称;地址")
+    (',', '\t', ';')
+    """
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    if "," in header:
+        return ","
+    for sep in ("\t", ";"):
+        if sep in header:
+            return sep
+    return ","
+
+
+def _sheet_names(path: Path) -> str:
+    try:
+        from openpyxl import load_workbook
+
+        names = load_workbook(path, read_only=True).sheetnames
+    except Exception:  # only the hint is lost
+        return "(the sheet names could not be read)"
+    return ", ".join(repr(n) for n in names)
+
+
 def read_table(
     path: PathArg, *, sheet: str | int | None = None, what: str = "table"
 ) -> pd.DataFrame:
@@ -125,7 +151,9 @@ def read_table(
                     fix="open it in Excel and save it again as .xlsx, or export CSV",
                 ) from exc
             raise InputFileError(
-                f"cannot read sheet {sheet!r}: {exc}", path=p, fix="name an existing sheet"
+                f"cannot read sheet {sheet!r}: {exc}",
+                path=p,
+                fix=f"name an existing sheet: {_sheet_names(p)}",
             ) from exc
         except Exception as exc:  # zip/xml errors from openpyxl
             raise InputFileError(
@@ -153,6 +181,7 @@ def read_table(
                 skip_blank_lines=False,
                 na_values=[""],
                 skipinitialspace=True,
+                sep=_separator(text),
             )
         except pd.errors.ParserError as exc:
             m = re.search(r"line (\d+)", str(exc))

@@ -181,6 +181,11 @@ _STATUS_WORDS: tuple[tuple[str, str], ...] = (
     ("正常", "open"),
     ("开放", "open"),
     ("在营", "open"),
+    ("营业", "open"),
+    ("已开放", "open"),
+    ("已运营", "open"),
+    ("已开业", "open"),
+    ("开业", "open"),
 )
 
 #: Canonical facility keys and the words that name them in 便民设施 (substring match). A word
