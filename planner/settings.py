@@ -15,6 +15,9 @@ from typing import Any, Final
 #: 50 km is far beyond the GCJ-02 (≈ 0.3–0.6 km) and BD-09 (≈ 1 km) offsets, and beyond
 #: any market a county would list, so a point that far away is a wrong coordinate.
 OUTSIDE_AREA_TOLERANCE_M: Final[float] = 50_000.0
+#: Markets of a study's directory farther than this outside the study area (beyond the
+#: GCJ-02 and BD-09 offsets) are kept for coverage, and named in a note.
+OUTSIDE_NOTE_M: Final[float] = 2_000.0
 
 #: Projected CRS family chosen for metric work: "utm" (WGS 84 / UTM, EPSG:326xx) or
 #: "cgcs2000" (CGCS2000 3-degree Gauss-Kruger CM zones, EPSG:4534-4554, the national

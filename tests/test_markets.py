@@ -549,3 +549,22 @@ def test_a_missing_sheet_lists_the_sheets(tmp_path: Path) -> None:
     wb.save(p)
     with pytest.raises(InputFileError, match=r"sheet '市场'.*'名录', '说明'"):
         read_markets(p, sheet="市场")
+
+
+def test_a_directory_read_for_a_study_names_the_markets_outside_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the box's east edge is 121.30°; 甲 is 0.1° east of it (8.8 km at 37.5° N: 0.1° x
+    # 111.32 km x cos 37.5°), 乙 inside, 丙 120 km away (left out)
+    area = StudyArea.from_bbox(121.2, 37.4, 121.3, 37.6, name="box")
+    text = "名称,经度,纬度,坐标系\n甲,121.40,37.50,wgs84\n乙,121.25,37.50,wgs84\n丙,122.80,37.50,wgs84\n"
+    with caplog.at_level(logging.WARNING):
+        m = read_markets(_csv(tmp_path, text), area=area, outside="drop")
+    assert m["name"].tolist() == ["甲", "乙"]
+    kept = [r.getMessage() for r in caplog.records if "kept for the border areas" in r.getMessage()]
+    km = 0.1 * 111.32 * np.cos(np.radians(37.5))
+    assert (
+        len(kept) == 1
+        and f": 1 market(s) lie outside the study area (up to {km:.1f} km)" in kept[0]
+    )
+    assert kept[0].split("directory: ")[1].startswith("甲.")

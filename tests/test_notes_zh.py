@@ -103,6 +103,12 @@ EXAMPLES: list[tuple[str, str]] = [
     ),
     ("4 market(s) without coordinates cannot be placed and are left out", "4处市场无坐标"),
     (
+        f"{P}: 1 market(s) lie outside the study area (up to 44.7 km), kept for the border"
+        " areas they serve and listed in its directory: 芝罘区零工市场. Fix: delete them from"
+        " the file if they are not this study's",
+        "1处市场位于研究区外（最远约44.7公里），作为可服务边界地区的市场保留，并列入名录：芝罘区零工市场。",
+    ),
+    (
         "/d/logs.csv: 2 row(s) have more matches (成功对接) than postings (岗位数), first at row 7;"
         " check the counts",
         "首见于第7行",

@@ -218,6 +218,16 @@ _RULES: list[_Rule] = [
         lambda m: f"{_file(m['path'])}：{m['n']}行无坐标，予以保留，但不上图、不计入覆盖。",
     ),
     _r(
+        _PATH + r": (?P<n>\d+) market\(s\) lie outside the study area \(up to (?P<km>[\d.]+) km\),"
+        r" kept for the border areas they serve and listed in its directory: (?P<names>.*?)\."
+        r" Fix: delete them from the file if they are not this study's",
+        lambda m: (
+            f"{_file(m['path'])}：{m['n']}处市场位于研究区外（最远约{m['km']}公里），作为可服务"
+            f"边界地区的市场保留，并列入名录：{m['names'].replace(', ', '、')}。如不属于本研究，"
+            "请从名录文件中删除。"
+        ),
+    ),
+    _r(
         _PATH + r": (?P<n>\d+) market\(s\) lie outside the study area and are left out:"
         r" (?P<names>.*)",
         lambda m: (

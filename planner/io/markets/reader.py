@@ -290,6 +290,21 @@ def _drop_elsewhere(gdf: gpd.GeoDataFrame, area: StudyArea, *, path: PathArg) ->
             ", ".join(names[:10]),
             " …" if len(names) > 10 else "",
         )
+    # kept, but said: a market beyond the coordinate systems' offsets is the neighbours'
+    # (it serves the border areas) or a wrong coordinate; either way the user should know
+    near = (dist > settings.OUTSIDE_NOTE_M) & ~elsewhere
+    if near.any():
+        names = gdf.loc[near, "name"].astype(str).tolist()
+        log.warning(
+            "%s: %d market(s) lie outside the study area (up to %.1f km), kept for the border"
+            " areas they serve and listed in its directory: %s%s. Fix: delete them from the"
+            " file if they are not this study's",
+            path,
+            len(names),
+            float(dist[near].max()) / 1000.0,
+            ", ".join(names[:10]),
+            " …" if len(names) > 10 else "",
+        )
     return gdf.loc[~elsewhere].reset_index(drop=True)
 
 
