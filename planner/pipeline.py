@@ -83,12 +83,12 @@ def default_service_date(feed: TransitFeed | None) -> dt.date:
     """A typical weekday to measure bus service on.
 
     GTFS: the first Tuesday on which the most services run within the feed's calendar.
-    Route tables (which run daily) or no feed: the coming Tuesday.
+    Route tables (which run daily) or no feed: :data:`planner.settings.DEFAULT_SERVICE_DATE`,
+    a fixed Tuesday (not one counted from today: the tables' first and last buses change
+    with the season, so the same study would give another answer in another month).
     """
-    today = dt.date.today()
-    tuesday = today + dt.timedelta(days=(1 - today.weekday()) % 7)
     if feed is None or feed.source != "gtfs" or len(feed.calendar) == 0:
-        return tuesday
+        return settings.DEFAULT_SERVICE_DATE
     start = pd.Timestamp(feed.calendar["start_date"].min()).date()
     end = pd.Timestamp(feed.calendar["end_date"].max()).date()
     first = start + dt.timedelta(days=(1 - start.weekday()) % 7)

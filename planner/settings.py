@@ -7,6 +7,7 @@ are the documented defaults, not global state to mutate.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Final
 
 # --- Coordinates and areas -------------------------------------------------------------
@@ -138,6 +139,12 @@ TIANDITU_KEY_PATTERN: Final[str] = r"^[0-9A-Za-z]{8,64}$"
 TILE_URL_PATTERN: Final[str] = r"^https?://[^\s\"'<>\\`]+$"
 
 # --- Transit ---------------------------------------------------------------------------
+
+#: The day bus route tables (which run daily, with summer and winter first/last buses) are
+#: measured on when the study names none: a Tuesday in the winter timetable (October-April
+#: with the default summer months May-September: most of the year). Fixed, so a study gives
+#: the same answer whenever it is run; ``[network] date`` measures another day.
+DEFAULT_SERVICE_DATE: Final[dt.date] = dt.date(2024, 3, 5)
 
 #: Default analysis window: gig markets are busiest in the early morning (most Shandong
 #: markets report activity from 5:00-6:00 to 10:00-12:00, see ../shared/data

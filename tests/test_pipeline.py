@@ -274,3 +274,13 @@ def test_a_basemap_without_its_key_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(InvalidValueError, match="Tianditu tiles need a key"):
         publish_run(run, tmp_path / "fresh")
     assert not (tmp_path / "fresh").exists() or not any((tmp_path / "fresh").iterdir())
+
+
+def test_route_tables_are_measured_on_a_fixed_winter_tuesday() -> None:
+    # not a day counted from today: the tables' first and last buses change with the season
+    from planner.io.transit import DEFAULT_SUMMER_MONTHS
+    from planner.pipeline import default_service_date
+
+    d = default_service_date(None)
+    assert d == settings.DEFAULT_SERVICE_DATE
+    assert d.isoweekday() == 2 and d.month not in DEFAULT_SUMMER_MONTHS
