@@ -747,6 +747,21 @@ def test_dawn_flags_capacity_and_site_hours(demo, written) -> None:
     assert "全部图层见 示范县（合成示例数据）.gpkg，可用 QGIS/ArcGIS 打开，样式已内置。" in text
 
 
+def test_planning_assumptions_are_said_in_words_not_code_names(demo, written, tmp_path) -> None:
+    # The bureau's reader cannot look up planner.settings: the capacity rule says what the
+    # share is (a planning assumption) and that the study file cannot change it.
+    run, _ = demo
+    md = written[1].read_text(encoding="utf-8").replace("\\", "")
+    for text in (_page_text(written[0]), md, _docx_text(written[2])):
+        assert "（每日到场比例，为规划假设，研究文件中不可调整）" in text
+        assert not re.search(r"planner\.[a-z]", text), re.search(r"planner\.\S+", text)
+        assert "settings" not in english_words(text)
+    h, _, _ = write_proposal(run, tmp_path, language="en")
+    en = _page_text(h)
+    assert "(daily attendance share, a planning assumption the study file cannot change)" in en
+    assert not re.search(r"planner\.[a-z]", en)
+
+
 def test_site_reasons_are_the_plans(demo, written) -> None:
     # one composer: the proposal's reason is the plan's, where the site is said with its
     # area and name (which the plan does not know)

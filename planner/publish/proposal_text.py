@@ -168,8 +168,7 @@ _BASE: Mapping[str, Mapping[str, str]] = {
         "sites_none": "本次测算未提出新建站点。",
         "up_intro": "对距现有较低层级零工市场{m}分钟以内（按该层级到达方式中最快者计）的拟建综合性、行业性"
         "零工市场，测算了“不新建该站点、改为升级现有市场”的备选方案：其余拟建站点不变，该现有市场"
-        "保留原有功能，同时按拟建层级计算覆盖。{m}分钟为规划默认值，可调整"
-        "（planner.settings.UPGRADE_WITHIN_MIN）。",
+        "保留原有功能，同时按拟建层级计算覆盖。{m}分钟为规划假设，研究文件中不可调整。",
         "up_none": "拟建综合性、行业性零工市场{m}分钟内均无较低层级的现有市场，不涉及升级备选方案。",
         "h_site": "拟建站点",
         "h_market": "可升级的现有市场",
@@ -335,8 +334,8 @@ _BASE: Mapping[str, Mapping[str, str]] = {
         "up_intro": "For each proposed comprehensive or sector market within {m} min (fastest of"
         " the tier's modes) of an existing lower-tier market, the alternative of upgrading that"
         " market instead was computed: the other proposed sites stay, the existing market keeps"
-        " its role and also serves the proposed tier. {m} min is a planning default"
-        " (planner.settings.UPGRADE_WITHIN_MIN).",
+        " its role and also serves the proposed tier. {m} min is a planning assumption the"
+        " study file cannot change.",
         "up_none": "No proposed comprehensive or sector market lies within {m} min of an existing"
         " lower-tier market.",
         "h_site": "Proposed site",
@@ -418,8 +417,7 @@ _ALLOWED_TOKENS = re.compile(
     r"|\[[\w.]+\](?: [a-z]\w*\b)?"  # study-file sections, with a key: [outputs] date
     r"|EPSG:\d+"
     r"|[A-Za-z][\w\-]*\d[\w\-]*"  # ids and names with digits: C-comp-0017, WGS-84, gcj02
-    r"|\b\w+_\w+\b"  # study-file keys: issuing_unit, add_to
-    r"|\b\w+(?:\.\w+)+\b",  # dotted names: planner.settings.UPGRADE_WITHIN_MIN
+    r"|\b\w+_\w+\b",  # study-file keys: issuing_unit, add_to
     re.ASCII,
 )
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
@@ -495,6 +493,8 @@ def english_words(text: str) -> list[str]:
     ['at', 'newly covers', 'workers']
     >>> english_words("APEC芝罘科技园公交站东北约250米；万达CBD")
     []
+    >>> english_words("每日到场比例（见 planner.settings.DAILY_ATTENDANCE_SHARE）")
+    ['settings']
     """
     cleaned = _ALLOWED_TOKENS.sub(" ", text)
     runs: list[str] = []

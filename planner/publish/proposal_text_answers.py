@@ -61,8 +61,7 @@ ANSWER_TEXT: Mapping[str, Mapping[str, str]] = {
         "dawn_advice": "建议以上市场将开放时间提前至清晨，与拟建站点的建议开放时间衔接。",
         "dawn_none": "现有市场在研究时刻的清晨时段均开放（或开放时间无法识别），不涉及调整。",
         "cap_intro": "预计日到场人数＝以该市场为最近同层级市场的灵活就业人员（服务范围内人数）×"
-        "{share}（每日到场比例，规划假设，见 planner.settings.DAILY_ATTENDANCE_SHARE）。超过名录中"
-        "容纳人数的标为“超员”。",
+        "{share}（每日到场比例，为规划假设，研究文件中不可调整）。超过名录中容纳人数的标为“超员”。",
         "h_catchment": "服务范围内灵活就业人员（人）",
         "h_daily": "预计日到场（人）",
         "h_capacity": "容纳人数",
@@ -175,8 +174,8 @@ ANSWER_TEXT: Mapping[str, Mapping[str, str]] = {
         "dawn_none": "Every existing market is open at the study's dawn moments (or its hours"
         " cannot be read).",
         "cap_intro": "Expected daily attendance = flexible workers whose nearest market of the tier"
-        " it is × {share} (daily attendance share, a planning assumption:"
-        " planner.settings.DAILY_ATTENDANCE_SHARE). Markets above their capacity are over-full.",
+        " it is × {share} (daily attendance share, a planning assumption the study file cannot"
+        " change). Markets above their capacity are over-full.",
         "h_catchment": "Workers served",
         "h_daily": "Expected daily",
         "h_capacity": "Capacity",
