@@ -762,6 +762,26 @@ def test_planning_assumptions_are_said_in_words_not_code_names(demo, written, tm
     assert not re.search(r"planner\.[a-z]", en)
 
 
+def test_models_and_solver_are_named_for_a_bureau(demo, written, tmp_path) -> None:
+    # 最少站点覆盖模型 (not LSCP alone, nor 集合覆盖模型), the solver as HiGHS, not "highs"
+    run, _ = demo
+    text = _page_text(written[0])
+    assert "求解器highs" not in text and "集合覆盖模型" not in text
+    lines = text.split("（三）选址模型")[-1].split("（四）数据来源")[0]  # past the contents
+    assert run.plan.tiers
+    for t, tp in run.plan.tiers.items():
+        assert tp.result.solver == "highs"  # the demo's default solver
+        target = re.fullmatch(r"LSCP target (\d+)% of coverable demand", tp.model)
+        assert target, tp.model
+        assert (
+            f"{TIER_ZH[t]}：最少站点覆盖模型（LSCP），覆盖可覆盖需求的{target.group(1)}%；"
+            f"求解状态：最优（求解器HiGHS，差距{100 * tp.result.gap:.1f}%）"
+        ) in lines
+    h, _, _ = write_proposal(run, tmp_path, language="en")
+    assert "location set covering (LSCP)" in _page_text(h)
+    assert "(solver HiGHS, gap " in _page_text(h)
+
+
 def test_site_reasons_are_the_plans(demo, written) -> None:
     # one composer: the proposal's reason is the plan's, where the site is said with its
     # area and name (which the plan does not know)

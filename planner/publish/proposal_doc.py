@@ -524,15 +524,16 @@ def _assumptions(c: Ctx, sec: int) -> list[Block]:
     models = []
     for t, tp in run.plan.tiers.items():
         res = tp.result
-        gap = getattr(res, "gap", float("nan"))
+        solver = str(getattr(res, "solver", "") or "")
+        how = [c.lab("solver", solver.lower())] if solver else []
+        how.append(c.t("m_gap", gap=pct(getattr(res, "gap", float("nan")))))
         models.append(
             c.t(
                 "model_line",
                 tier=c.lab("tier", t),
                 model=_model(c, tp.model),
                 status=c.lab("status", str(getattr(res, "status", ""))),
-                solver=str(getattr(res, "solver", "")),
-                gap=pct(gap),
+                how=c.t("comma").join(how),
                 pruned=c.t("m_pruned", k=tp.pruned) if tp.pruned else "",
             )
         )

@@ -48,18 +48,21 @@ _LABELS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
             "grid": "格网",
         },
         "coords": {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"},
+        "solver": {"highs": "求解器HiGHS", "cbc": "求解器CBC", "heuristic": "启发式算法"},
     },
     "en": {
         **LABELS["en"],
         "status": {"time_limit": "time limit reached"},
         "input": {"path": ""},
         "coords": {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"},
+        "solver": {"highs": "solver HiGHS", "cbc": "solver CBC", "heuristic": "heuristic"},
     },
 }
 
 
 def label(kind: str, key: str, language: str = "zh") -> str:
-    """The name of a tier, mode, anchor, sector, group, status, input or coordinate system.
+    """The name of a tier, mode, anchor, sector, group, status, input, coordinate system or
+    solver.
 
     Examples
     --------
@@ -205,10 +208,12 @@ _BASE: Mapping[str, Mapping[str, str]] = {
         "metres": "{v}米",
         "per_km2": "{v}人/平方公里",
         "spread_grid": "人口格网",
-        "m_lscp": "集合覆盖模型（LSCP），覆盖可覆盖需求的{p}%",
+        "m_lscp": "最少站点覆盖模型（LSCP），覆盖可覆盖需求的{p}%",
         "m_mclp": "最大覆盖模型（MCLP），新增{p}处",
         "m_capacity": "，单站容量{c}人",
-        "model_line": "{tier}：{model}；求解状态：{status}（求解器{solver}，差距{gap}）{pruned}。",
+        "model_line": "{tier}：{model}；求解状态：{status}（{how}）{pruned}。",
+        "m_gap": "差距{gap}",
+        "comma": "，",
         "m_pruned": "；因新增覆盖低于规模下限舍去{k}处",
         "h_input": "数据",
         "h_file": "文件",
@@ -375,10 +380,12 @@ _BASE: Mapping[str, Mapping[str, str]] = {
         "metres": "{v} m",
         "per_km2": "{v} per km²",
         "spread_grid": "population grid",
-        "m_lscp": "set cover (LSCP), {p}% of coverable demand",
+        "m_lscp": "location set covering (LSCP), {p}% of coverable demand",
         "m_mclp": "maximal covering (MCLP), {p} new sites",
         "m_capacity": ", capacity {c} per site",
-        "model_line": "{tier}: {model}; status: {status} (solver {solver}, gap {gap}){pruned}.",
+        "model_line": "{tier}: {model}; status: {status} ({how}){pruned}.",
+        "m_gap": "gap {gap}",
+        "comma": ", ",
         "m_pruned": "; {k} dropped as too small",
         "h_input": "Input",
         "h_file": "File",
@@ -448,9 +455,7 @@ ALLOWED_WORDS = frozenset(
         "MCLP",
         "MIP",
         "HiGHS",
-        "highs",
         "CBC",
-        "cbc",
         "NaN",
         "WGS",
         "GCJ",
@@ -476,6 +481,7 @@ ALLOWED_WORDS = frozenset(
         "true",
         "add",
         "p",
+        "P",  # P中位模型 (p-median)
     }
 )
 
