@@ -22,7 +22,7 @@ from planner.inputs import load_inputs
 from planner.io.coords import wgs84_to_gcj02
 from planner.io.hours.moment import parse_moment
 from planner.io.vector import read_boundaries
-from planner.pipeline import run_scenarios
+from planner.pipeline import run_scenarios, run_study
 from planner.publish.notes_zh import translate_note
 from planner.publish.proposal_text import english_words
 from planner.publish.proposals import md_escape, site_svg, write_proposal
@@ -61,6 +61,19 @@ def written(
     units = read_boundaries(townships, coords="gcj02")
     h, m, d = write_proposal(run, out, units=units)
     return h, m, d
+
+
+@pytest.fixture(scope="module")
+def thin(tmp_path_factory: pytest.TempPathFactory) -> tuple[StudyRun, tuple[Path, Path, Path]]:
+    """The demo without bus data and without places: no bus mode, no sector tier."""
+    files = write_demo_inputs(tmp_path_factory.mktemp("thin"), scale=0.3)
+    text = files.study.read_text(encoding="utf-8")
+    for section in ("[inputs.transit]", "[inputs.places]"):
+        text = re.sub(re.escape(section) + r"\n[^[]*", "", text)
+    files.study.write_text(text, encoding="utf-8")
+    run = run_study(load_inputs(load_study(files.study)))
+    assert "bus" not in run.graphs and "sector" not in run.plan.before.rules
+    return run, write_proposal(run, tmp_path_factory.mktemp("thin-proposal"))
 
 
 class _Tables(HTMLParser):
@@ -780,6 +793,34 @@ def test_models_and_solver_are_named_for_a_bureau(demo, written, tmp_path) -> No
     h, _, _ = write_proposal(run, tmp_path, language="en")
     assert "location set covering (LSCP)" in _page_text(h)
     assert "(solver HiGHS, gap " in _page_text(h)
+
+
+def test_bus_date_and_parameters_only_when_the_run_used_buses(demo, written, thin) -> None:
+    run, _ = demo
+    assert "bus" in run.graphs  # the demo's GTFS feed
+    text = _page_text(written[0])
+    assert f"公交测算日期：{run.date.isoformat()}" in text
+    assert "公交运行速度" in text and "公交测算时段" in text and "公交只计入该时刻后" in text
+    _, (h, m, d) = thin
+    md = m.read_text(encoding="utf-8")
+    for page in (_page_text(h), md, _docx_text(d)):
+        assert "公交测算日期" not in page
+        assert "公交测算时段" not in page and "公交运行速度" not in page
+        assert "默认发车间隔" not in page
+        assert "公交按研究时段" not in page and "公交只计入" not in page
+        assert "“任意时段”计入全部现有市场；其余各行只计入该时刻" in page
+
+
+def test_sector_column_named_only_when_the_document_has_it(demo, written, thin) -> None:
+    text = _page_text(written[0])
+    assert "行业性零工市场一列" in text  # the demo has the sector tier
+    assert "本表各层级均按居民计，行业性零工市场一列与第（二）部分同一口径。" in text
+    _, (h, m, d) = thin
+    for page in (_page_text(h), m.read_text(encoding="utf-8"), _docx_text(d)):
+        assert "行业性零工市场规划前" not in page  # no sector column …
+        assert "行业性零工市场一列" not in page  # … so no sentence about it
+        assert "一列与第（二）部分同一口径" not in page
+        assert "本表各层级均按居民计。" in page
 
 
 def test_site_reasons_are_the_plans(demo, written) -> None:

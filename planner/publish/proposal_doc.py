@@ -193,8 +193,11 @@ def build_proposal(
             v=out.issuing_unit if out is not None and out.issuing_unit else doc.t("unset_unit"),
         ),
         doc.t("meta_date", v=_date(doc, out.date if out is not None else None)),
-        doc.t("meta_service", date=run.date.isoformat(), window="–".join(study.network.window)),
     ]
+    if ctx.uses_bus:  # the service day matters only to bus times
+        doc.meta.append(
+            doc.t("meta_service", date=run.date.isoformat(), window="–".join(study.network.window))
+        )
     # 一 … 四 as before; then the answers (hours and capacity, curves, scenarios when the
     # run has them), the method and the annex, numbered in order.
     n_hours = 5
@@ -504,9 +507,15 @@ def _assumptions(c: Ctx, sec: int) -> list[Block]:
     params = [
         [c.t("p_walk"), f"{settings.WALK_SPEED_KMH:g} km/h"],
         [c.t("p_ebike"), f"{settings.EBIKE_SPEED_KMH:g} km/h"],
-        [c.t("p_bus"), f"{settings.BUS_SPEED_KMH:g} km/h"],
-        [c.t("p_headway"), c.t("minutes", v=f"{settings.DEFAULT_HEADWAY_MIN:g}")],
-        [c.t("p_window"), f"{run.date.isoformat()} {'–'.join(run.inputs.study.network.window)}"],
+    ]
+    if c.uses_bus:
+        window = "–".join(run.inputs.study.network.window)
+        params += [
+            [c.t("p_bus"), f"{settings.BUS_SPEED_KMH:g} km/h"],
+            [c.t("p_headway"), c.t("minutes", v=f"{settings.DEFAULT_HEADWAY_MIN:g}")],
+            [c.t("p_window"), f"{run.date.isoformat()} {window}"],
+        ]
+    params += [
         [c.t("p_spread"), _spread(c)],
         [
             c.t("p_rate"),

@@ -23,8 +23,12 @@ ANSWER_TEXT: Mapping[str, Mapping[str, str]] = {
         "open_of": "{k}/{n}处",
         "explain_moments": "说明：“任意时段”计入全部现有市场，公交按研究时段（{window}）计；其余各行只"
         "计入该时刻按公布的开放时间正在开放的市场（开放时间无法识别的按开放计），公交只计入该时刻后"
-        "{bus}分钟内发车的线路；拟建站点按下述建议开放时间计。本表各层级均按居民计，行业性零工市场"
-        "一列与第（二）部分同一口径。",
+        "{bus}分钟内发车的线路；拟建站点按下述建议开放时间计。",
+        "explain_moments_nobus": "说明：“任意时段”计入全部现有市场；其余各行只计入该时刻按公布的开放"
+        "时间正在开放的市场（开放时间无法识别的按开放计）；拟建站点按下述建议开放时间计。",
+        "explain_moments_residents": "本表各层级均按居民计",
+        "explain_moments_sector": "，行业性零工市场一列与第（二）部分同一口径",
+        "stop": "。",
         "proposed_hours": "拟建站点建议开放时间：{parts}。",
         "hours_part": "{tier}{hours}",
         "hours_open_all": "按此时间，拟建站点在本表各时刻均开放，覆盖清晨零工集中时段。",
@@ -135,8 +139,13 @@ ANSWER_TEXT: Mapping[str, Mapping[str, str]] = {
         "explain_moments": "Note: “any time” counts every existing market and the buses of the study"
         " window ({window}); each other row counts only the markets open then by their published"
         " hours (hours that cannot be read count as open) and the buses departing in the"
-        " {bus} min after it; new sites count at the proposed hours below. Every tier counts"
-        " residents here, the sector column as in 2.2.",
+        " {bus} min after it; new sites count at the proposed hours below.",
+        "explain_moments_nobus": "Note: “any time” counts every existing market; each other row"
+        " counts only the markets open then by their published hours (hours that cannot be read"
+        " count as open); new sites count at the proposed hours below.",
+        "explain_moments_residents": " Every tier counts residents here",
+        "explain_moments_sector": ", the sector column as in 2.2",
+        "stop": ".",
         "proposed_hours": "Proposed opening hours of new sites: {parts}.",
         "hours_part": "{tier} {hours}",
         "hours_open_all": " New sites are open at every moment of the table, covering the dawn"
