@@ -28,7 +28,7 @@ from planner.publish.proposal_text import english_words
 from planner.publish.proposals import md_escape, site_svg, write_proposal
 from planner.publish.scenarios import scenario_table
 from planner.run import StudyRun
-from planner.study import OutputSpec, load_study
+from planner.study import InputSpec, OutputSpec, load_study
 
 EVIL = "<script>alert(1)</script>"
 TIER_ZH = settings.TIER_LABELS_ZH
@@ -821,6 +821,50 @@ def test_sector_column_named_only_when_the_document_has_it(demo, written, thin) 
         assert "行业性零工市场一列" not in page  # … so no sentence about it
         assert "一列与第（二）部分同一口径" not in page
         assert "本表各层级均按居民计。" in page
+
+
+def test_sources_give_coordinates_only_to_files_that_have_them(demo, tmp_path) -> None:
+    # A census table and a bus line table hold no coordinates: their section's coords is
+    # the boundaries' and the stations', not theirs.
+    run, _ = demo
+    study = run.inputs.study
+    census = InputSpec(
+        name="population",
+        kind="census",
+        paths={"boundaries": tmp_path / "counties.geojson", "table": tmp_path / "census.csv"},
+        coords="gcj02",
+    )
+    bus = InputSpec(
+        name="transit",
+        kind="tables",
+        paths={
+            "lines": tmp_path / "lines.csv",
+            "stations": tmp_path / "stations.csv",
+            "line_stations": tmp_path / "seq.csv",
+        },
+        coords="bd09",
+    )
+    inputs = {**study.inputs, "population": census, "transit": bus}
+    r = dataclasses.replace(
+        run,
+        inputs=dataclasses.replace(run.inputs, study=dataclasses.replace(study, inputs=inputs)),
+    )
+    (h,) = write_proposal(r, tmp_path / "out", formats=("html",))
+    p = _Tables()
+    p.feed(h.read_text(encoding="utf-8"))
+    coords = {row[1]: row[2] for row in p.tables["sources"][1:]}
+    assert coords == {
+        study.area.path.name: "GCJ-02",
+        "roads.osm.pbf": "WGS-84",  # OSM is WGS-84 by definition
+        "counties.geojson": "GCJ-02",
+        "census.csv": "不含坐标",
+        "markets.csv": "GCJ-02",
+        "places.csv": "GCJ-02",
+        "lines.csv": "不含坐标",
+        "stations.csv": "BD-09",
+        "seq.csv": "不含坐标",
+        "work_logs.csv": "不含坐标",
+    }
 
 
 def test_site_reasons_are_the_plans(demo, written) -> None:

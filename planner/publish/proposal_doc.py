@@ -454,6 +454,47 @@ def _coverage(c: Ctx, n_hours: int) -> list[Block]:
 # ---- 五 assumptions ---------------------------------------------------------------------
 
 
+#: Input files without coordinates (tables joined to places by a code or an id): the
+#: sources table says so instead of a coordinate system, whatever their section's
+#: ``coords`` says (that of a census is its boundaries').
+_NO_COORDS = frozenset(
+    {
+        ("population", "table"),
+        ("population", "group_table"),
+        ("roads", "edges"),
+        ("transit", "lines"),
+        ("transit", "line_stations"),
+        ("work_logs", "path"),
+    }
+)
+#: Input files whose format fixes their coordinates as WGS-84: OSM extracts, edge lists'
+#: nodes (lon/lat in WGS-84 degrees) and GTFS feeds.
+_WGS84 = frozenset({("roads", "path"), ("roads", "nodes"), ("transit", "path")})
+#: Rasters carry their own coordinate system.
+_OWN_CRS = frozenset({("population", "path"), ("population", "spread_grid")})
+
+
+def _coords_of(name: str, key: str, given: str | None) -> str | None:
+    """The coordinate system of one input file, from its section's ``coords`` and what the
+    file is: ``"none"`` for a file without coordinates, ``"file"`` for a raster's own,
+    ``None`` when unknown.
+
+    Examples
+    --------
+    >>> _coords_of("population", "table", "gcj02"), _coords_of("population", "boundaries", "gcj02")
+    ('none', 'gcj02')
+    >>> _coords_of("roads", "nodes", None), _coords_of("population", "path", None)
+    ('wgs84', 'file')
+    """
+    if (name, key) in _NO_COORDS:
+        return "none"
+    if (name, key) in _WGS84:
+        return "wgs84"
+    if (name, key) in _OWN_CRS:
+        return "file"
+    return given
+
+
 def _file_date(path: Path, missing: str) -> str:
     try:
         ts = path.stat().st_mtime
@@ -566,7 +607,9 @@ def _assumptions(c: Ctx, sec: int) -> list[Block]:
             lab = c.lab("input", name) + (
                 f"（{sub}）" if sub and c.doc.language == "zh" else f" ({sub})" if sub else ""
             )
-            sources.append([lab, p.name, coords(spec.coords), _file_date(p, missing)])
+            sources.append(
+                [lab, p.name, coords(_coords_of(name, key, spec.coords)), _file_date(p, missing)]
+            )
     notes, raw = [], []
     for n in run.notes:
         if c.doc.language == "zh":

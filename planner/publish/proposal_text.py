@@ -47,14 +47,26 @@ _LABELS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
             "table": "统计表",
             "grid": "格网",
         },
-        "coords": {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"},
+        "coords": {
+            "wgs84": "WGS-84",
+            "gcj02": "GCJ-02",
+            "bd09": "BD-09",
+            "file": "文件自带",
+            "none": "不含坐标",
+        },
         "solver": {"highs": "求解器HiGHS", "cbc": "求解器CBC", "heuristic": "启发式算法"},
     },
     "en": {
         **LABELS["en"],
         "status": {"time_limit": "time limit reached"},
         "input": {"path": ""},
-        "coords": {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"},
+        "coords": {
+            "wgs84": "WGS-84",
+            "gcj02": "GCJ-02",
+            "bd09": "BD-09",
+            "file": "the file's",
+            "none": "none",
+        },
         "solver": {"highs": "solver HiGHS", "cbc": "solver CBC", "heuristic": "heuristic"},
     },
 }
