@@ -171,6 +171,17 @@ EXAMPLES: list[tuple[str, str]] = [
         "3个市场中有1个距电动自行车路网",
     ),
     (
+        "walk, ebike: 1 existing market(s) more than 500 m from the network (or without"
+        " coordinates), unreachable by this mode: 竹岛社区零工服务站 (HC02)",
+        "步行、电动自行车：1处现有市场距路网超过500米（或无坐标），无法以此方式到达："
+        "竹岛社区零工服务站（HC02）。",
+    ),
+    (
+        "drive: 2 proposed site(s) more than 1,000 m from the network (or without coordinates),"
+        " unreachable by this mode: C-stat-0040, C-stat-0041",
+        "驾车：2处拟建站点距路网超过1,000米（或无坐标），无法以此方式到达：C-stat-0040、C-stat-0041。",
+    ),
+    (
         "walk: no road network — times estimated from straight lines × 1.3 at 4.5 km/h (fallback)",
         "步行：无道路网",
     ),

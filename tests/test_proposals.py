@@ -867,6 +867,57 @@ def test_sources_give_coordinates_only_to_files_that_have_them(demo, tmp_path) -
     }
 
 
+def test_markets_off_the_network_are_counted_as_the_document_lists_them(tmp_path) -> None:
+    # A station where no road is: the notes name it (and any proposed site off the roads by
+    # its number and name in part 三) instead of "5个市场中有2个" counts of whatever markets
+    # one of the run's many coverage computations had (existing, proposed, open at a moment).
+    files = write_demo_inputs(tmp_path / "demo", scale=0.3)
+    text = files.study.read_text(encoding="utf-8")
+    for section in ("[inputs.transit]", "[inputs.places]"):
+        text = re.sub(re.escape(section) + r"\n[^[]*", "", text)
+    files.study.write_text(text, encoding="utf-8")
+    inputs = load_inputs(load_study(files.study))
+    assert inputs.roads is not None and inputs.markets is not None
+    minx, miny, maxx, maxy = inputs.area.geometry.bounds
+    xy = np.mgrid[minx:maxx:500.0, miny:maxy:500.0].reshape(2, -1).T
+    xy = xy[shapely.contains_xy(inputs.area.geometry, xy[:, 0], xy[:, 1])]
+    nodes = inputs.roads.nodes.to_crs(inputs.markets.crs)
+    d = np.min(
+        np.hypot(
+            xy[:, None, 0] - nodes.geometry.x.to_numpy()[None, :],
+            xy[:, None, 1] - nodes.geometry.y.to_numpy()[None, :],
+        ),
+        axis=1,
+    )
+    assert d.max() > 2 * settings.MAX_SNAP_M  # the demo has roadless corners
+    far = inputs.markets.iloc[[-1]].copy()
+    far["market_id"], far["name"], far["tier"] = "FAR-01", "远郊零工服务站", "station"
+    far = far.set_geometry([shapely.Point(xy[np.argmax(d)])], crs=inputs.markets.crs)
+    inputs = dataclasses.replace(inputs, markets=pd.concat([inputs.markets, far]))
+    run = run_study(inputs)
+    assert not [n for n in run.notes if re.search(r"\d+ of \d+ markets are more than", n)]
+    off = [n for n in run.notes if "existing market(s) more than" in n]
+    assert off == [
+        f"walk, ebike: 1 existing market(s) more than {settings.MAX_SNAP_M:,.0f} m from the"
+        " network (or without coordinates), unreachable by this mode: 远郊零工服务站 (FAR-01)"
+    ]
+    h, md, word = write_proposal(run, tmp_path / "out")
+    page = _page_text(h)
+    for text in (page, md.read_text(encoding="utf-8").replace("\\", ""), _docx_text(word)):
+        assert f"现有零工市场{len(run.markets)}处" in text
+        assert (
+            f"步行、电动自行车：1处现有市场距路网超过{settings.MAX_SNAP_M:,.0f}米（或无坐标），"
+            "无法以此方式到达：远郊零工服务站（FAR-01）。"
+        ) in text
+        assert "个市场中有" not in text
+    # proposed sites off the roads, if any, by their number and name in part 三
+    titles = {f"{i}. {name}" for i, name in re.findall(r"(\d+)\. (\S+?)（拟建", page)}
+    for note in re.findall(r"\d+处拟建站点距路网超过[^。]*。", page):
+        named = re.findall(r"(\d+)号“([^”]+)”", note.split("：", 1)[1])
+        assert named and all(f"{i}. {n}" in titles for i, n in named), note
+        assert "C-" not in note
+
+
 def test_site_reasons_are_the_plans(demo, written) -> None:
     # one composer: the proposal's reason is the plan's, where the site is said with its
     # area and name (which the plan does not know)

@@ -108,6 +108,17 @@ def _kinds(text: str) -> str:
     return "、".join(out)
 
 
+def _modes(text: str) -> str:
+    """``walk, ebike`` → ``步行、电动自行车``."""
+    return "、".join(_mode(m.strip()) for m in text.split(","))
+
+
+def _named_list(text: str) -> str:
+    """``甲市场 (M1), M2`` → ``甲市场（M1）、M2``."""
+    items = [re.sub(r"^(.*) \(([^()]+)\)$", r"\1（\2）", t) for t in text.split(", ")]
+    return "、".join(items)
+
+
 def _rows(text: str) -> str:
     return text.replace(", ", "、")
 
@@ -370,6 +381,15 @@ _RULES: list[_Rule] = [
         lambda m: (
             f"{m['N']}个{_WHAT_ZH.get(m['what'], m['what'])}中有{m['n']}个距"
             f"{_mode(m['mode'])}路网超过{m['m']}米（或无坐标），无法以此方式到达。"
+        ),
+    ),
+    _r(
+        r"(?P<modes>\w+(?:, \w+)*): (?P<n>\d+) (?P<what>existing market|proposed site)\(s\) more"
+        r" than (?P<m>[\d,]+) m from the network \(or without coordinates\), unreachable by this"
+        r" mode: (?P<list>.+)",
+        lambda m: (
+            f"{_modes(m['modes'])}：{m['n']}处{'现有市场' if m['what'] == 'existing market' else '拟建站点'}"
+            f"距路网超过{m['m']}米（或无坐标），无法以此方式到达：{_named_list(m['list'])}。"
         ),
     ),
     _r(

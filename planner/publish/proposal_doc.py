@@ -220,7 +220,9 @@ def build_proposal(
     body += _annex(ctx)
     blocks: list[Block] = []
     if run.warnings:
-        blocks.append(Box(doc.t("warnings"), [_note(doc, w) for w in run.warnings]))
+        blocks.append(
+            Box(doc.t("warnings"), [_site_refs(ctx, _note(doc, w)) for w in run.warnings])
+        )
     blocks.append(Contents(_contents(body)))
     blocks.append(Para(doc.t("intro", area=area, n=len(sites))))
     blocks += body
@@ -253,6 +255,18 @@ def _note(doc: ProposalDoc, text: str) -> str:
     if doc.language != "zh":
         return text
     return translate_note(text) or text
+
+
+def _site_refs(c: Ctx, text: str) -> str:
+    """A note with each proposed site's id (``C-stat-0040``) as the document names the site:
+    its number in part 三 and its name (``2号“孙家疃零工驿站西南约2.4公里”``)."""
+    for sid in sorted(c.numbers, key=len, reverse=True):
+        if sid in text:
+            i = c.numbers[sid]
+            ref = c.t("site_ref", i=i, name=c.names[i - 1].text(c.doc.language))
+            pattern = re.compile(rf"(?<![\w-]){re.escape(sid)}(?![\w-])")
+            text = pattern.sub(ref.replace("\\", "\\\\"), text)
+    return text
 
 
 def _contents(blocks: Sequence[Block]) -> list[tuple[int, str, str]]:
@@ -614,9 +628,9 @@ def _assumptions(c: Ctx, sec: int) -> list[Block]:
     for n in run.notes:
         if c.doc.language == "zh":
             zh = translate_note(n)
-            (notes.append(zh) if zh else raw.append(n))
+            (notes.append(_site_refs(c, zh)) if zh else raw.append(n))
         else:
-            notes.append(n)
+            notes.append(_site_refs(c, n))
     blocks: list[Block] = [
         Heading(1, c.t("s5", n=c.numeral(sec)), "method"),
         Heading(2, c.t("s5_1", n=sec), "method-1"),

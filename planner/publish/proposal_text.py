@@ -173,6 +173,7 @@ _BASE: Mapping[str, Mapping[str, str]] = {
         "f_nearest": "最近现有零工市场",
         "nearest": "{name}（{id}），约{t}分钟",
         "nearest_none": "一小时内无现有零工市场",
+        "site_ref": "{i}号“{name}”",
         "f_upgrade": "升级备选",
         "upgrade_fact": "距现有{mtier}“{mname}”约{t}分钟，可考虑升级该市场替代新建（见第四部分）",
         "reason_label": "理由：",
@@ -339,6 +340,7 @@ _BASE: Mapping[str, Mapping[str, str]] = {
         "f_nearest": "Nearest existing market",
         "nearest": "{name} ({id}), about {t} min",
         "nearest_none": "none within an hour",
+        "site_ref": "no. {i} “{name}”",
         "f_upgrade": "Upgrade option",
         "upgrade_fact": "{t} min from the existing {mtier} “{mname}”: upgrading it instead is"
         " assessed in section 4",
