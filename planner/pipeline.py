@@ -491,6 +491,7 @@ def plan_study(
             before=prep.coverage,
             progress=progress,
         )
+    notes += [n for n in plan.after.notes if n not in notes]  # e.g. new sites off the network
     if report is not None:
         report("plan", f"plan: {len(plan.sites)} new site(s) ({_since(t0)})")
     t0 = time.perf_counter()

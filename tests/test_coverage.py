@@ -80,6 +80,47 @@ def test_best_mode_and_served_by() -> None:
     assert not bool(only_station.cells["station_covered"][0])
 
 
+def test_markets_off_the_network_are_named_existing_apart_from_proposed(caplog) -> None:
+    # The line graph runs along y = 0 from x = 0 to 4 km. Off it (more than 500 m away):
+    # the station 甲, a proposed station and the comprehensive market 丙, which (served_by
+    # below) only the comprehensive tier's walk counts; no tier counts drive, so drive names
+    # nobody. One note per group, modes missing the same markets together, so each count
+    # is of what the note names.
+    walk = _line_graph("walk", 800.0)
+    ebike = _line_graph("ebike", 240.0)
+    drive = _line_graph("drive", 60.0)
+    cells = _points([1000.0], demand=[1.0])
+    markets = _points(
+        [0.0, 2000.0, 3000.0, 1000.0],
+        [0.0, 900.0, 800.0, 0.0],
+        market_id=["M1", "M2", "C-stat-0001", "M3"],
+        name=["近站", "甲", None, "丙"],
+        tier=["station", "station", "station", "comprehensive"],
+        status=["open", "open", "proposed", "open"],
+    )
+    markets.loc[3, "geometry"] = shapely.Point(1000.0, 5000.0)
+    rules = {
+        "station": TierRule("station", 15.0, ("walk", "ebike")),
+        "comprehensive": TierRule("comprehensive", 30.0, ("walk",)),
+    }
+    graphs = {"walk": walk, "ebike": ebike, "drive": drive}
+    served_by = {"station": ("station",), "comprehensive": ("comprehensive",)}
+    with caplog.at_level("WARNING", logger="planner"):
+        r = coverage(cells, markets, graphs, rules=rules, served_by=served_by)
+    assert not [x for x in caplog.records if "network" in x.getMessage()]  # notes, not logs
+    off = [n for n in r.notes if "from the network (or without coordinates)" in n]
+    assert off == [
+        "walk: 2 existing market(s) more than 500 m from the network (or without"
+        " coordinates), unreachable by this mode: 甲 (M2), 丙 (M3)",
+        "walk, ebike: 1 proposed site(s) more than 500 m from the network (or without"
+        " coordinates), unreachable by this mode: C-stat-0001",
+        "ebike: 1 existing market(s) more than 500 m from the network (or without"
+        " coordinates), unreachable by this mode: 甲 (M2)",
+    ]
+    on = coverage(cells, markets.iloc[[0]], graphs, rules=rules, served_by=served_by)
+    assert not [n for n in on.notes if "network (or without" in n]
+
+
 def test_rural_radius() -> None:
     walk = _line_graph("walk", 800.0)
     cells = _points([4000.0, 4000.0], demand=[1.0, 1.0], urban=[False, True])

@@ -177,6 +177,17 @@ EXAMPLES: list[tuple[str, str]] = [
         "3个市场中有1个距电动自行车路网",
     ),
     (
+        "walk, ebike: 1 existing market(s) more than 500 m from the network (or without"
+        " coordinates), unreachable by this mode: 竹岛社区零工服务站 (HC02)",
+        "步行、电动自行车：1处现有市场距路网超过500米（或无坐标），无法以此方式到达："
+        "竹岛社区零工服务站（HC02）。",
+    ),
+    (
+        "drive: 2 proposed site(s) more than 1,000 m from the network (or without coordinates),"
+        " unreachable by this mode: C-stat-0040, C-stat-0041",
+        "驾车：2处拟建站点距路网超过1,000米（或无坐标），无法以此方式到达：C-stat-0040、C-stat-0041。",
+    ),
+    (
         "walk: no road network — times estimated from straight lines × 1.3 at 4.5 km/h (fallback)",
         "步行：无道路网",
     ),
@@ -218,12 +229,17 @@ EXAMPLES: list[tuple[str, str]] = [
     (
         "lscp: 4318 demand rows (weight 62467 of 62467) are covered by no allowed candidate (rows"
         " 0, 1, 2, …); they stay uncovered",
-        "选址模型（LSCP）",
+        "最少站点覆盖模型（LSCP）：待覆盖的4,318个需求单元（共62,467人）均不在任何候选点的覆盖范围内",
+    ),
+    (
+        "mclp: 12 demand rows (weight 340.5 of 1.23457e+06) are covered by no allowed candidate"
+        " (rows 0, 1, 2, …); they stay uncovered",
+        "最大覆盖模型（MCLP）：待覆盖的需求1,234,570人中，有12个需求单元（340人）不在",
     ),
     (
         "LSCP local search stopped by its 60 s wall-clock safety net after 1200 moves; the result"
         " may differ on a faster or less loaded machine",
-        "集合覆盖模型（LSCP）局部搜索",
+        "最少站点覆盖模型（LSCP）局部搜索",
     ),
     (
         "MCLP swap search stopped by its 60 s wall-clock safety net after 300 swaps; the result may"
@@ -233,7 +249,7 @@ EXAMPLES: list[tuple[str, str]] = [
     (
         "p-median Lagrangian bound stopped by its 60 s wall-clock safety net after 40 steps; the"
         " bound may differ on a faster or less loaded machine",
-        "拉格朗日下界",
+        "P中位模型的拉格朗日下界",
     ),
     (
         "HiGHS answered optimal with a MIP start, yet its answer fails a check (the solver reported"
@@ -248,7 +264,7 @@ EXAMPLES: list[tuple[str, str]] = [
     (
         "lscp: the cbc solution breaks the model (row 3 uncovered); the heuristic solution is"
         " returned instead",
-        "改用启发式算法的解",
+        "最少站点覆盖模型（LSCP）：求解器的解不满足模型约束，改用启发式算法的解",
     ),
     ("mclp: the returned sites break the model: too many sites", "结果标为不可行"),
     (
@@ -300,6 +316,27 @@ def test_every_note_kind_has_chinese_text(english: str, expected: str) -> None:
     assert expected in zh
     assert english_words(zh) == [], zh
     assert "/d/" not in zh and "/data/" not in zh  # paths are shortened to file names
+
+
+def test_models_are_named_in_chinese_and_demand_said_once() -> None:
+    # 最少站点覆盖模型 for LSCP, 最大覆盖模型 for MCLP, P中位模型 for p-median; the acronym
+    # only in brackets, and "需求106,499，共106,499" (all of it) said once
+    note = (
+        "lscp: 4201 demand rows (weight 106499 of 106499) are covered by no allowed candidate"
+        " (rows 0, 1, 2, …); they stay uncovered"
+    )
+    zh = translate_note(note)
+    assert zh == (
+        "最少站点覆盖模型（LSCP）：待覆盖的4,201个需求单元（共106,499人）均不在任何候选点的"
+        "覆盖范围内，仍未覆盖。"
+    )
+    assert zh.count("106,499") == 1
+    assert translate_note("p_median: the returned sites break the model: x").startswith(
+        "P中位模型："
+    )
+    for english, _ in EXAMPLES:
+        zh = translate_note(english) or ""
+        assert "选址模型（LSCP）" not in zh and "集合覆盖模型" not in zh and "p-中位" not in zh
 
 
 def test_unknown_note_is_none() -> None:

@@ -22,13 +22,13 @@ from planner.inputs import load_inputs
 from planner.io.coords import wgs84_to_gcj02
 from planner.io.hours.moment import parse_moment
 from planner.io.vector import read_boundaries
-from planner.pipeline import run_scenarios
+from planner.pipeline import run_scenarios, run_study
 from planner.publish.notes_zh import translate_note
 from planner.publish.proposal_text import english_words
 from planner.publish.proposals import md_escape, site_svg, write_proposal
 from planner.publish.scenarios import scenario_table
 from planner.run import StudyRun
-from planner.study import OutputSpec, load_study
+from planner.study import InputSpec, OutputSpec, load_study
 
 EVIL = "<script>alert(1)</script>"
 TIER_ZH = settings.TIER_LABELS_ZH
@@ -61,6 +61,19 @@ def written(
     units = read_boundaries(townships, coords="gcj02")
     h, m, d = write_proposal(run, out, units=units)
     return h, m, d
+
+
+@pytest.fixture(scope="module")
+def thin(tmp_path_factory: pytest.TempPathFactory) -> tuple[StudyRun, tuple[Path, Path, Path]]:
+    """The demo without bus data and without places: no bus mode, no sector tier."""
+    files = write_demo_inputs(tmp_path_factory.mktemp("thin"), scale=0.3)
+    text = files.study.read_text(encoding="utf-8")
+    for section in ("[inputs.transit]", "[inputs.places]"):
+        text = re.sub(re.escape(section) + r"\n[^[]*", "", text)
+    files.study.write_text(text, encoding="utf-8")
+    run = run_study(load_inputs(load_study(files.study)))
+    assert "bus" not in run.graphs and "sector" not in run.plan.before.rules
+    return run, write_proposal(run, tmp_path_factory.mktemp("thin-proposal"))
 
 
 class _Tables(HTMLParser):
@@ -745,6 +758,164 @@ def test_dawn_flags_capacity_and_site_hours(demo, written) -> None:
             expected += f"（容纳人数100人，{flag}）"
         assert facts["预计日到场人数"] == expected
     assert "全部图层见 示范县（合成示例数据）.gpkg，可用 QGIS/ArcGIS 打开，样式已内置。" in text
+
+
+def test_planning_assumptions_are_said_in_words_not_code_names(demo, written, tmp_path) -> None:
+    # The bureau's reader cannot look up planner.settings: the capacity rule says what the
+    # share is (a planning assumption) and that the study file cannot change it.
+    run, _ = demo
+    md = written[1].read_text(encoding="utf-8").replace("\\", "")
+    for text in (_page_text(written[0]), md, _docx_text(written[2])):
+        assert "（每日到场比例，为规划假设，研究文件中不可调整）" in text
+        assert not re.search(r"planner\.[a-z]", text), re.search(r"planner\.\S+", text)
+        assert "settings" not in english_words(text)
+    h, _, _ = write_proposal(run, tmp_path, language="en")
+    en = _page_text(h)
+    assert "(daily attendance share, a planning assumption the study file cannot change)" in en
+    assert not re.search(r"planner\.[a-z]", en)
+
+
+def test_models_and_solver_are_named_for_a_bureau(demo, written, tmp_path) -> None:
+    # 最少站点覆盖模型 (not LSCP alone, nor 集合覆盖模型), the solver as HiGHS, not "highs"
+    run, _ = demo
+    text = _page_text(written[0])
+    assert "求解器highs" not in text and "集合覆盖模型" not in text
+    lines = text.split("（三）选址模型")[-1].split("（四）数据来源")[0]  # past the contents
+    assert run.plan.tiers
+    for t, tp in run.plan.tiers.items():
+        assert tp.result.solver == "highs"  # the demo's default solver
+        target = re.fullmatch(r"LSCP target (\d+)% of coverable demand", tp.model)
+        assert target, tp.model
+        assert (
+            f"{TIER_ZH[t]}：最少站点覆盖模型（LSCP），覆盖可覆盖需求的{target.group(1)}%；"
+            f"求解状态：最优（求解器HiGHS，差距{100 * tp.result.gap:.1f}%）"
+        ) in lines
+    h, _, _ = write_proposal(run, tmp_path, language="en")
+    assert "location set covering (LSCP)" in _page_text(h)
+    assert "(solver HiGHS, gap " in _page_text(h)
+
+
+def test_bus_date_and_parameters_only_when_the_run_used_buses(demo, written, thin) -> None:
+    run, _ = demo
+    assert "bus" in run.graphs  # the demo's GTFS feed
+    text = _page_text(written[0])
+    assert f"公交测算日期：{run.date.isoformat()}" in text
+    assert "公交运行速度" in text and "公交测算时段" in text and "公交只计入该时刻后" in text
+    _, (h, m, d) = thin
+    md = m.read_text(encoding="utf-8")
+    for page in (_page_text(h), md, _docx_text(d)):
+        assert "公交测算日期" not in page
+        assert "公交测算时段" not in page and "公交运行速度" not in page
+        assert "默认发车间隔" not in page
+        assert "公交按研究时段" not in page and "公交只计入" not in page
+        assert "“任意时段”计入全部现有市场；其余各行只计入该时刻" in page
+
+
+def test_sector_column_named_only_when_the_document_has_it(demo, written, thin) -> None:
+    text = _page_text(written[0])
+    assert "行业性零工市场一列" in text  # the demo has the sector tier
+    assert "本表各层级均按居民计，行业性零工市场一列与第（二）部分同一口径。" in text
+    _, (h, m, d) = thin
+    for page in (_page_text(h), m.read_text(encoding="utf-8"), _docx_text(d)):
+        assert "行业性零工市场规划前" not in page  # no sector column …
+        assert "行业性零工市场一列" not in page  # … so no sentence about it
+        assert "一列与第（二）部分同一口径" not in page
+        assert "本表各层级均按居民计。" in page
+
+
+def test_sources_give_coordinates_only_to_files_that_have_them(demo, tmp_path) -> None:
+    # A census table and a bus line table hold no coordinates: their section's coords is
+    # the boundaries' and the stations', not theirs.
+    run, _ = demo
+    study = run.inputs.study
+    census = InputSpec(
+        name="population",
+        kind="census",
+        paths={"boundaries": tmp_path / "counties.geojson", "table": tmp_path / "census.csv"},
+        coords="gcj02",
+    )
+    bus = InputSpec(
+        name="transit",
+        kind="tables",
+        paths={
+            "lines": tmp_path / "lines.csv",
+            "stations": tmp_path / "stations.csv",
+            "line_stations": tmp_path / "seq.csv",
+        },
+        coords="bd09",
+    )
+    inputs = {**study.inputs, "population": census, "transit": bus}
+    r = dataclasses.replace(
+        run,
+        inputs=dataclasses.replace(run.inputs, study=dataclasses.replace(study, inputs=inputs)),
+    )
+    (h,) = write_proposal(r, tmp_path / "out", formats=("html",))
+    p = _Tables()
+    p.feed(h.read_text(encoding="utf-8"))
+    coords = {row[1]: row[2] for row in p.tables["sources"][1:]}
+    assert coords == {
+        study.area.path.name: "GCJ-02",
+        "roads.osm.pbf": "WGS-84",  # OSM is WGS-84 by definition
+        "counties.geojson": "GCJ-02",
+        "census.csv": "不含坐标",
+        "markets.csv": "GCJ-02",
+        "places.csv": "GCJ-02",
+        "lines.csv": "不含坐标",
+        "stations.csv": "BD-09",
+        "seq.csv": "不含坐标",
+        "work_logs.csv": "不含坐标",
+    }
+
+
+def test_markets_off_the_network_are_counted_as_the_document_lists_them(tmp_path) -> None:
+    # A station where no road is: the notes name it (and any proposed site off the roads by
+    # its number and name in part 三) instead of "5个市场中有2个" counts of whatever markets
+    # one of the run's many coverage computations had (existing, proposed, open at a moment).
+    files = write_demo_inputs(tmp_path / "demo", scale=0.3)
+    text = files.study.read_text(encoding="utf-8")
+    for section in ("[inputs.transit]", "[inputs.places]"):
+        text = re.sub(re.escape(section) + r"\n[^[]*", "", text)
+    files.study.write_text(text, encoding="utf-8")
+    inputs = load_inputs(load_study(files.study))
+    assert inputs.roads is not None and inputs.markets is not None
+    minx, miny, maxx, maxy = inputs.area.geometry.bounds
+    xy = np.mgrid[minx:maxx:500.0, miny:maxy:500.0].reshape(2, -1).T
+    xy = xy[shapely.contains_xy(inputs.area.geometry, xy[:, 0], xy[:, 1])]
+    nodes = inputs.roads.nodes.to_crs(inputs.markets.crs)
+    d = np.min(
+        np.hypot(
+            xy[:, None, 0] - nodes.geometry.x.to_numpy()[None, :],
+            xy[:, None, 1] - nodes.geometry.y.to_numpy()[None, :],
+        ),
+        axis=1,
+    )
+    assert d.max() > 2 * settings.MAX_SNAP_M  # the demo has roadless corners
+    far = inputs.markets.iloc[[-1]].copy()
+    far["market_id"], far["name"], far["tier"] = "FAR-01", "远郊零工服务站", "station"
+    far = far.set_geometry([shapely.Point(xy[np.argmax(d)])], crs=inputs.markets.crs)
+    inputs = dataclasses.replace(inputs, markets=pd.concat([inputs.markets, far]))
+    run = run_study(inputs)
+    assert not [n for n in run.notes if re.search(r"\d+ of \d+ markets are more than", n)]
+    off = [n for n in run.notes if "existing market(s) more than" in n]
+    assert off == [
+        f"walk, ebike: 1 existing market(s) more than {settings.MAX_SNAP_M:,.0f} m from the"
+        " network (or without coordinates), unreachable by this mode: 远郊零工服务站 (FAR-01)"
+    ]
+    h, md, word = write_proposal(run, tmp_path / "out")
+    page = _page_text(h)
+    for text in (page, md.read_text(encoding="utf-8").replace("\\", ""), _docx_text(word)):
+        assert f"现有零工市场{len(run.markets)}处" in text
+        assert (
+            f"步行、电动自行车：1处现有市场距路网超过{settings.MAX_SNAP_M:,.0f}米（或无坐标），"
+            "无法以此方式到达：远郊零工服务站（FAR-01）。"
+        ) in text
+        assert "个市场中有" not in text
+    # proposed sites off the roads, if any, by their number and name in part 三
+    titles = {f"{i}. {name}" for i, name in re.findall(r"(\d+)\. (\S+?)（拟建", page)}
+    for note in re.findall(r"\d+处拟建站点距路网超过[^。]*。", page):
+        named = re.findall(r"(\d+)号“([^”]+)”", note.split("：", 1)[1])
+        assert named and all(f"{i}. {n}" in titles for i, n in named), note
+        assert "C-" not in note
 
 
 def test_site_reasons_are_the_plans(demo, written) -> None:

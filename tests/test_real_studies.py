@@ -163,6 +163,14 @@ def test_weihai_edge_list_is_flagged_as_a_partial_network(
     assert "WARNING: PARTIAL ROAD NETWORK" in str(s["_output"])
     proposal = (tmp_path / "output" / "proposal" / "proposal.md").read_text(encoding="utf-8")
     assert "路网不完整：" in proposal.split("## 一、", 1)[0]  # the warning comes first, in Chinese
+    # new sites off the 6 × 3 km of roads are named by their number and name in part 三, not
+    # counted among "N个市场" of whichever coverage computation met them
+    assert "个市场中有" not in proposal
+    off = re.findall(r"\d+处拟建站点距路网超过[^。]*。", proposal)
+    assert off, "the sites far from the few roads should be named"
+    for note in off:
+        for i, name in re.findall(r"(\d+)号“([^”]+)”", note):
+            assert f"### {i}. {name}（拟建" in proposal, note
     _no_english(tmp_path / "output" / "proposal")
 
 

@@ -142,7 +142,9 @@ class Coverage:
     weight
         The demand column summaries are weighted by.
     notes
-        How the times were obtained (network or straight-line fallback …).
+        How the times were obtained (network or straight-line fallback …), and which
+        markets no mode's network reaches, named (existing markets apart from proposed
+        sites, ``status = "proposed"``).
     """
 
     cells: gpd.GeoDataFrame
@@ -263,7 +265,8 @@ def _nearest_times(
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     if len(markets) == 0:
         return np.full(len(cells), np.inf), np.full(len(cells), -1, dtype=np.int64)
-    sm = snap_points(markets, graph, what="markets", first_nodes=first_nodes)
+    # quiet: coverage() reports the markets off the network once, by name (_off_network)
+    sm = snap_points(markets, graph, what="markets", first_nodes=first_nodes, quiet=True)
     res = cached_nearest(
         graph,
         sm.position,
@@ -385,8 +388,76 @@ def coverage(
     if bar is not None:
         bar.close()
     out["covered_all"] = np.logical_and.reduce([out[f"{t}_covered"] for t in rules])
+    notes += _off_network(markets, graphs, rules, served_by, snaps)
     notes += [n for g in graphs.values() for n in _notes(g)]
     return Coverage(cells=out, rules=rules, weight=weight, notes=notes)
+
+
+def _off_network(
+    markets: gpd.GeoDataFrame,
+    graphs: Graphs,
+    rules: Mapping[str, TierRule],
+    served_by: Mapping[str, Sequence[str]],
+    snaps: Mapping[str, Any],
+) -> list[str]:
+    """Notes naming the markets a mode's network does not reach (too far, or no geometry).
+
+    Only markets serving a tier that counts the mode are checked; existing markets and
+    proposed sites (``status = "proposed"``) get a note each, and modes missing the same
+    markets share one, so a note names what it counts: ``walk, ebike: 1 existing
+    market(s) more than 500 m from the network …: 竹岛社区零工服务站 (HC02)``.
+    """
+    if len(markets) == 0:
+        return []
+    ids = (
+        markets["market_id"].astype(str).to_numpy()
+        if "market_id" in markets
+        else np.asarray([str(i) for i in range(len(markets))])
+    )
+    names = (
+        markets["name"].astype("string").fillna("").to_numpy(dtype=str)
+        if "name" in markets
+        else None
+    )
+    proposed = (
+        (markets["status"].astype("string") == "proposed").fillna(False).to_numpy(dtype=bool)
+        if "status" in markets
+        else np.zeros(len(markets), dtype=bool)
+    )
+    tiers = markets["tier"].to_numpy()
+    found: dict[tuple[bool, tuple[int, ...], float], list[str]] = {}
+    order = ("walk", "ebike", "drive", "bus")
+    used = {m for r in rules.values() for m in r.modes}
+    for m in sorted(used, key=lambda m: (order.index(m) if m in order else len(order), m)):
+        if snaps.get(m) is None:
+            continue  # straight lines reach everything
+        serving = np.zeros(len(markets), dtype=bool)
+        for tier, rule in rules.items():
+            if m in rule.modes:
+                serving |= np.isin(tiers, list(served_by.get(tier, (tier,))))
+        if not serving.any():
+            continue
+        g, first = _graph_of(graphs, m)
+        sn = snap_points(markets, g, what="markets", first_nodes=first, quiet=True)
+        off = serving & ~sn.reachable
+        for is_new in (False, True):
+            pos = tuple(int(i) for i in np.flatnonzero(off & (proposed == is_new)))
+            if pos:
+                found.setdefault((is_new, pos, sn.max_snap_m), []).append(m)
+    notes = []
+    for (is_new, pos, max_m), modes in found.items():
+        what = "proposed site(s)" if is_new else "existing market(s)"
+        listed = ", ".join(
+            f"{names[i]} ({ids[i]})"
+            if names is not None and names[i] and names[i] != ids[i]
+            else ids[i]
+            for i in pos
+        )
+        notes.append(
+            f"{', '.join(modes)}: {len(pos)} {what} more than {max_m:,.0f} m from the network"
+            f" (or without coordinates), unreachable by this mode: {listed}"
+        )
+    return notes
 
 
 def _fallback_note(mode: str) -> str:

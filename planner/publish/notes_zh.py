@@ -36,10 +36,19 @@ _WHAT_ZH: Mapping[str, str] = {
     "user sites": "用户指定站点",
 }
 
+#: The siting models by their Chinese names, the acronym in brackets (a bureau's reader
+#: knows 最少站点覆盖模型, not LSCP).
+_MODEL_ZH: Mapping[str, str] = {
+    "lscp": "最少站点覆盖模型（LSCP）",
+    "mclp": "最大覆盖模型（MCLP）",
+    "p_median": "P中位模型",
+    "p-median": "P中位模型",
+}
+
 _SEARCH_ZH: Mapping[str, str] = {
-    "MCLP swap search": "最大覆盖模型（MCLP）交换搜索",
-    "LSCP local search": "集合覆盖模型（LSCP）局部搜索",
-    "p-median swap search": "p-中位模型交换搜索",
+    "MCLP swap search": f"{_MODEL_ZH['mclp']}交换搜索",
+    "LSCP local search": f"{_MODEL_ZH['lscp']}局部搜索",
+    "p-median swap search": f"{_MODEL_ZH['p_median']}交换搜索",
 }
 
 
@@ -69,6 +78,24 @@ def _mode(m: str) -> str:
     return MODE_ZH.get(m, m)
 
 
+def _model(m: str) -> str:
+    """``lscp`` → ``最少站点覆盖模型（LSCP）``; an unknown model is 选址模型 with its name."""
+    return _MODEL_ZH.get(m.lower(), f"选址模型（{m.upper()}）")
+
+
+def _uncoverable(n: str, w: str, total: str) -> str:
+    """The demand no candidate reaches: once when it is all of the model's demand."""
+    rows, lost, of = int(n), float(w), float(total)
+    if lost >= of:
+        return (
+            f"待覆盖的{rows:,}个需求单元（共{of:,.0f}人）均不在任何候选点的覆盖范围内，仍未覆盖。"
+        )
+    return (
+        f"待覆盖的需求{of:,.0f}人中，有{rows:,}个需求单元（{lost:,.0f}人）不在任何候选点的覆盖"
+        "范围内，仍未覆盖。"
+    )
+
+
 def _kinds(text: str) -> str:
     """``bus_station 108, transit_hub 518`` → ``公交站点108个、公交枢纽518个``."""
     out = []
@@ -79,6 +106,17 @@ def _kinds(text: str) -> str:
         elif part.strip():
             out.append(ANCHOR_ZH.get(part.strip(), part.strip()))
     return "、".join(out)
+
+
+def _modes(text: str) -> str:
+    """``walk, ebike`` → ``步行、电动自行车``."""
+    return "、".join(_mode(m.strip()) for m in text.split(","))
+
+
+def _named_list(text: str) -> str:
+    """``甲市场 (M1), M2`` → ``甲市场（M1）、M2``."""
+    items = [re.sub(r"^(.*) \(([^()]+)\)$", r"\1（\2）", t) for t in text.split(", ")]
+    return "、".join(items)
 
 
 def _rows(text: str) -> str:
@@ -356,6 +394,15 @@ _RULES: list[_Rule] = [
         ),
     ),
     _r(
+        r"(?P<modes>\w+(?:, \w+)*): (?P<n>\d+) (?P<what>existing market|proposed site)\(s\) more"
+        r" than (?P<m>[\d,]+) m from the network \(or without coordinates\), unreachable by this"
+        r" mode: (?P<list>.+)",
+        lambda m: (
+            f"{_modes(m['modes'])}：{m['n']}处{'现有市场' if m['what'] == 'existing market' else '拟建站点'}"
+            f"距路网超过{m['m']}米（或无坐标），无法以此方式到达：{_named_list(m['list'])}。"
+        ),
+    ),
+    _r(
         r"(?P<mode>\w+): no road network — times estimated from straight lines ×"
         r" (?P<f>[\d.]+) at (?P<v>[\d.]+) km/h \(fallback\)",
         lambda m: (
@@ -430,16 +477,13 @@ _RULES: list[_Rule] = [
         r" plan does not model it",
         lambda m: (
             f"{_tier(m['t'])}：服务容量{m['c']}人仅在设定新增站点上限（max_new）时使用，"
-            "本次集合覆盖模型未考虑容量。"
+            f"本次{_MODEL_ZH['lscp']}未考虑容量。"
         ),
     ),
     _r(
         r"(?P<model>\w+): (?P<n>\d+) demand rows \(weight (?P<w>\S+) of (?P<W>\S+)\) are covered"
         r" by no allowed candidate \(rows .*\); they stay uncovered",
-        lambda m: (
-            f"选址模型（{m['model'].upper()}）：{m['n']}个需求单元（需求{float(m['w']):,.0f}，"
-            f"共{float(m['W']):,.0f}）不在任何候选点的覆盖范围内，仍未覆盖。"
-        ),
+        lambda m: f"{_model(m['model'])}：{_uncoverable(m['n'], m['w'], m['W'])}",
     ),
     _r(
         r"(?P<what>.+?) stopped by its (?P<s>[\d.]+) s wall-clock safety net after"
@@ -453,7 +497,7 @@ _RULES: list[_Rule] = [
         r"p-median Lagrangian bound stopped by its (?P<s>[\d.]+) s wall-clock safety net after"
         r" (?P<done>.+?); the bound may differ on a faster or less loaded machine",
         lambda m: (
-            f"p-中位模型的拉格朗日下界计算达到{m['s']}秒的时间上限后停止"
+            f"{_MODEL_ZH['p_median']}的拉格朗日下界计算达到{m['s']}秒的时间上限后停止"
             f"（{_done(m['done'])}）；在更快或负载更低的计算机上该下界可能略有不同。"
         ),
     ),
@@ -481,17 +525,17 @@ _RULES: list[_Rule] = [
     _r(
         r"(?P<model>\S+): the (?P<solver>\w+) solution breaks the model \(.*\); the heuristic"
         r" solution is returned instead",
-        lambda m: f"选址模型{m['model'].upper()}：求解器的解不满足模型约束，改用启发式算法的解。",
+        lambda m: f"{_model(m['model'])}：求解器的解不满足模型约束，改用启发式算法的解。",
     ),
     _r(
         r"(?P<model>\S+): the returned sites break the model: .*",
-        lambda m: f"选址模型{m['model'].upper()}：所得站点不满足模型约束，结果标为不可行。",
+        lambda m: f"{_model(m['model'])}：所得站点不满足模型约束，结果标为不可行。",
     ),
     _r(
         r"(?P<model>\S+): reported objective (?P<a>\S+) but the chosen sites give (?P<b>\S+);"
         r" the recomputed value is reported",
         lambda m: (
-            f"选址模型{m['model'].upper()}：求解器报告的目标值为{m['a']}，按所选站点复核为"
+            f"{_model(m['model'])}：求解器报告的目标值为{m['a']}，按所选站点复核为"
             f"{m['b']}，报告复核值。"
         ),
     ),
@@ -499,14 +543,14 @@ _RULES: list[_Rule] = [
         r"(?P<model>\S+): the solver's bound (?P<a>\S+) is on the wrong side of the verified"
         r" objective (?P<b>\S+); it is dropped",
         lambda m: (
-            f"选址模型{m['model'].upper()}：求解器给出的界{m['a']}与复核的目标值{m['b']}矛盾，已舍弃该界。"
+            f"{_model(m['model'])}：求解器给出的界{m['a']}与复核的目标值{m['b']}矛盾，已舍弃该界。"
         ),
     ),
     _r(
         r"(?P<model>\S+): the solver said optimal, but the chosen sites give (?P<a>\S+) against"
         r" the bound (?P<b>\S+) \(gap (?P<g>\S+)\); reported as feasible",
         lambda m: (
-            f"选址模型{m['model'].upper()}：求解器报告最优，但所选站点的目标值{m['a']}与界{m['b']}"
+            f"{_model(m['model'])}：求解器报告最优，但所选站点的目标值{m['a']}与界{m['b']}"
             f"不一致（差距{m['g']}），按可行解报告。"
         ),
     ),

@@ -98,13 +98,15 @@ def moments_blocks(c: Ctx, hours_section: int) -> list[Block]:
             row += [pct(b), pct(a)]
         rows.append(row)
     window = "–".join(run.inputs.study.network.window)
-    blocks += [
-        Table(headers, rows, "moments"),
-        Para(
-            c.t("explain_moments", window=window, bus=f"{settings.MOMENT_BUS_WINDOW_MIN:g}"),
-            style="note",
-        ),
-    ]
+    explain = c.t(
+        "explain_moments" if c.uses_bus else "explain_moments_nobus",
+        window=window,
+        bus=f"{settings.MOMENT_BUS_WINDOW_MIN:g}",
+    )
+    explain += c.t("explain_moments_residents")
+    if "sector" in tiers:  # the sector column is in the table only with the sector tier
+        explain += c.t("explain_moments_sector")
+    blocks += [Table(headers, rows, "moments"), Para(explain + c.t("stop"), style="note")]
     parts = [
         c.t("hours_part", tier=c.lab("tier", t), hours=proposed_hours(t, c.doc.language))
         for t in tiers

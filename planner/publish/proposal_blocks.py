@@ -221,6 +221,13 @@ class Ctx:
         """A section's number as the document writes it: 五 (zh), 5 (en)."""
         return numeral(n, self.doc.language)
 
+    @property
+    def uses_bus(self) -> bool:
+        """Whether the run's times include buses (a bus network and a tier counting it): only
+        then does the document name the bus date, window, speed and headway."""
+        rules = self.run.plan.before.rules.values()
+        return "bus" in self.run.graphs and any("bus" in r.modes for r in rules)
+
 
 _ZH_NUMERALS = "一二三四五六七八九十"
 

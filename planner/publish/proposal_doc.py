@@ -193,8 +193,11 @@ def build_proposal(
             v=out.issuing_unit if out is not None and out.issuing_unit else doc.t("unset_unit"),
         ),
         doc.t("meta_date", v=_date(doc, out.date if out is not None else None)),
-        doc.t("meta_service", date=run.date.isoformat(), window="–".join(study.network.window)),
     ]
+    if ctx.uses_bus:  # the service day matters only to bus times
+        doc.meta.append(
+            doc.t("meta_service", date=run.date.isoformat(), window="–".join(study.network.window))
+        )
     # 一 … 四 as before; then the answers (hours and capacity, curves, scenarios when the
     # run has them), the method and the annex, numbered in order.
     n_hours = 5
@@ -217,7 +220,9 @@ def build_proposal(
     body += _annex(ctx)
     blocks: list[Block] = []
     if run.warnings:
-        blocks.append(Box(doc.t("warnings"), [_note(doc, w) for w in run.warnings]))
+        blocks.append(
+            Box(doc.t("warnings"), [_site_refs(ctx, _note(doc, w)) for w in run.warnings])
+        )
     blocks.append(Contents(_contents(body)))
     blocks.append(Para(doc.t("intro", area=area, n=len(sites))))
     blocks += body
@@ -250,6 +255,18 @@ def _note(doc: ProposalDoc, text: str) -> str:
     if doc.language != "zh":
         return text
     return translate_note(text) or text
+
+
+def _site_refs(c: Ctx, text: str) -> str:
+    """A note with each proposed site's id (``C-stat-0040``) as the document names the site:
+    its number in part 三 and its name (``2号“孙家疃零工驿站西南约2.4公里”``)."""
+    for sid in sorted(c.numbers, key=len, reverse=True):
+        if sid in text:
+            i = c.numbers[sid]
+            ref = c.t("site_ref", i=i, name=c.names[i - 1].text(c.doc.language))
+            pattern = re.compile(rf"(?<![\w-]){re.escape(sid)}(?![\w-])")
+            text = pattern.sub(ref.replace("\\", "\\\\"), text)
+    return text
 
 
 def _contents(blocks: Sequence[Block]) -> list[tuple[int, str, str]]:
@@ -451,6 +468,47 @@ def _coverage(c: Ctx, n_hours: int) -> list[Block]:
 # ---- 五 assumptions ---------------------------------------------------------------------
 
 
+#: Input files without coordinates (tables joined to places by a code or an id): the
+#: sources table says so instead of a coordinate system, whatever their section's
+#: ``coords`` says (that of a census is its boundaries').
+_NO_COORDS = frozenset(
+    {
+        ("population", "table"),
+        ("population", "group_table"),
+        ("roads", "edges"),
+        ("transit", "lines"),
+        ("transit", "line_stations"),
+        ("work_logs", "path"),
+    }
+)
+#: Input files whose format fixes their coordinates as WGS-84: OSM extracts, edge lists'
+#: nodes (lon/lat in WGS-84 degrees) and GTFS feeds.
+_WGS84 = frozenset({("roads", "path"), ("roads", "nodes"), ("transit", "path")})
+#: Rasters carry their own coordinate system.
+_OWN_CRS = frozenset({("population", "path"), ("population", "spread_grid")})
+
+
+def _coords_of(name: str, key: str, given: str | None) -> str | None:
+    """The coordinate system of one input file, from its section's ``coords`` and what the
+    file is: ``"none"`` for a file without coordinates, ``"file"`` for a raster's own,
+    ``None`` when unknown.
+
+    Examples
+    --------
+    >>> _coords_of("population", "table", "gcj02"), _coords_of("population", "boundaries", "gcj02")
+    ('none', 'gcj02')
+    >>> _coords_of("roads", "nodes", None), _coords_of("population", "path", None)
+    ('wgs84', 'file')
+    """
+    if (name, key) in _NO_COORDS:
+        return "none"
+    if (name, key) in _WGS84:
+        return "wgs84"
+    if (name, key) in _OWN_CRS:
+        return "file"
+    return given
+
+
 def _file_date(path: Path, missing: str) -> str:
     try:
         ts = path.stat().st_mtime
@@ -504,9 +562,15 @@ def _assumptions(c: Ctx, sec: int) -> list[Block]:
     params = [
         [c.t("p_walk"), f"{settings.WALK_SPEED_KMH:g} km/h"],
         [c.t("p_ebike"), f"{settings.EBIKE_SPEED_KMH:g} km/h"],
-        [c.t("p_bus"), f"{settings.BUS_SPEED_KMH:g} km/h"],
-        [c.t("p_headway"), c.t("minutes", v=f"{settings.DEFAULT_HEADWAY_MIN:g}")],
-        [c.t("p_window"), f"{run.date.isoformat()} {'–'.join(run.inputs.study.network.window)}"],
+    ]
+    if c.uses_bus:
+        window = "–".join(run.inputs.study.network.window)
+        params += [
+            [c.t("p_bus"), f"{settings.BUS_SPEED_KMH:g} km/h"],
+            [c.t("p_headway"), c.t("minutes", v=f"{settings.DEFAULT_HEADWAY_MIN:g}")],
+            [c.t("p_window"), f"{run.date.isoformat()} {window}"],
+        ]
+    params += [
         [c.t("p_spread"), _spread(c)],
         [
             c.t("p_rate"),
@@ -524,15 +588,16 @@ def _assumptions(c: Ctx, sec: int) -> list[Block]:
     models = []
     for t, tp in run.plan.tiers.items():
         res = tp.result
-        gap = getattr(res, "gap", float("nan"))
+        solver = str(getattr(res, "solver", "") or "")
+        how = [c.lab("solver", solver.lower())] if solver else []
+        how.append(c.t("m_gap", gap=pct(getattr(res, "gap", float("nan")))))
         models.append(
             c.t(
                 "model_line",
                 tier=c.lab("tier", t),
                 model=_model(c, tp.model),
                 status=c.lab("status", str(getattr(res, "status", ""))),
-                solver=str(getattr(res, "solver", "")),
-                gap=pct(gap),
+                how=c.t("comma").join(how),
                 pruned=c.t("m_pruned", k=tp.pruned) if tp.pruned else "",
             )
         )
@@ -556,14 +621,16 @@ def _assumptions(c: Ctx, sec: int) -> list[Block]:
             lab = c.lab("input", name) + (
                 f"（{sub}）" if sub and c.doc.language == "zh" else f" ({sub})" if sub else ""
             )
-            sources.append([lab, p.name, coords(spec.coords), _file_date(p, missing)])
+            sources.append(
+                [lab, p.name, coords(_coords_of(name, key, spec.coords)), _file_date(p, missing)]
+            )
     notes, raw = [], []
     for n in run.notes:
         if c.doc.language == "zh":
             zh = translate_note(n)
-            (notes.append(zh) if zh else raw.append(n))
+            (notes.append(_site_refs(c, zh)) if zh else raw.append(n))
         else:
-            notes.append(n)
+            notes.append(_site_refs(c, n))
     blocks: list[Block] = [
         Heading(1, c.t("s5", n=c.numeral(sec)), "method"),
         Heading(2, c.t("s5_1", n=sec), "method-1"),

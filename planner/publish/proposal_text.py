@@ -47,19 +47,34 @@ _LABELS: Mapping[str, Mapping[str, Mapping[str, str]]] = {
             "table": "统计表",
             "grid": "格网",
         },
-        "coords": {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"},
+        "coords": {
+            "wgs84": "WGS-84",
+            "gcj02": "GCJ-02",
+            "bd09": "BD-09",
+            "file": "文件自带",
+            "none": "不含坐标",
+        },
+        "solver": {"highs": "求解器HiGHS", "cbc": "求解器CBC", "heuristic": "启发式算法"},
     },
     "en": {
         **LABELS["en"],
         "status": {"time_limit": "time limit reached"},
         "input": {"path": ""},
-        "coords": {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"},
+        "coords": {
+            "wgs84": "WGS-84",
+            "gcj02": "GCJ-02",
+            "bd09": "BD-09",
+            "file": "the file's",
+            "none": "none",
+        },
+        "solver": {"highs": "solver HiGHS", "cbc": "solver CBC", "heuristic": "heuristic"},
     },
 }
 
 
 def label(kind: str, key: str, language: str = "zh") -> str:
-    """The name of a tier, mode, anchor, sector, group, status, input or coordinate system.
+    """The name of a tier, mode, anchor, sector, group, status, input, coordinate system or
+    solver.
 
     Examples
     --------
@@ -158,6 +173,7 @@ _BASE: Mapping[str, Mapping[str, str]] = {
         "f_nearest": "最近现有零工市场",
         "nearest": "{name}（{id}），约{t}分钟",
         "nearest_none": "一小时内无现有零工市场",
+        "site_ref": "{i}号“{name}”",
         "f_upgrade": "升级备选",
         "upgrade_fact": "距现有{mtier}“{mname}”约{t}分钟，可考虑升级该市场替代新建（见第四部分）",
         "reason_label": "理由：",
@@ -168,8 +184,7 @@ _BASE: Mapping[str, Mapping[str, str]] = {
         "sites_none": "本次测算未提出新建站点。",
         "up_intro": "对距现有较低层级零工市场{m}分钟以内（按该层级到达方式中最快者计）的拟建综合性、行业性"
         "零工市场，测算了“不新建该站点、改为升级现有市场”的备选方案：其余拟建站点不变，该现有市场"
-        "保留原有功能，同时按拟建层级计算覆盖。{m}分钟为规划默认值，可调整"
-        "（planner.settings.UPGRADE_WITHIN_MIN）。",
+        "保留原有功能，同时按拟建层级计算覆盖。{m}分钟为规划假设，研究文件中不可调整。",
         "up_none": "拟建综合性、行业性零工市场{m}分钟内均无较低层级的现有市场，不涉及升级备选方案。",
         "h_site": "拟建站点",
         "h_market": "可升级的现有市场",
@@ -206,10 +221,12 @@ _BASE: Mapping[str, Mapping[str, str]] = {
         "metres": "{v}米",
         "per_km2": "{v}人/平方公里",
         "spread_grid": "人口格网",
-        "m_lscp": "集合覆盖模型（LSCP），覆盖可覆盖需求的{p}%",
+        "m_lscp": "最少站点覆盖模型（LSCP），覆盖可覆盖需求的{p}%",
         "m_mclp": "最大覆盖模型（MCLP），新增{p}处",
         "m_capacity": "，单站容量{c}人",
-        "model_line": "{tier}：{model}；求解状态：{status}（求解器{solver}，差距{gap}）{pruned}。",
+        "model_line": "{tier}：{model}；求解状态：{status}（{how}）{pruned}。",
+        "m_gap": "差距{gap}",
+        "comma": "，",
         "m_pruned": "；因新增覆盖低于规模下限舍去{k}处",
         "h_input": "数据",
         "h_file": "文件",
@@ -323,6 +340,7 @@ _BASE: Mapping[str, Mapping[str, str]] = {
         "f_nearest": "Nearest existing market",
         "nearest": "{name} ({id}), about {t} min",
         "nearest_none": "none within an hour",
+        "site_ref": "no. {i} “{name}”",
         "f_upgrade": "Upgrade option",
         "upgrade_fact": "{t} min from the existing {mtier} “{mname}”: upgrading it instead is"
         " assessed in section 4",
@@ -335,8 +353,8 @@ _BASE: Mapping[str, Mapping[str, str]] = {
         "up_intro": "For each proposed comprehensive or sector market within {m} min (fastest of"
         " the tier's modes) of an existing lower-tier market, the alternative of upgrading that"
         " market instead was computed: the other proposed sites stay, the existing market keeps"
-        " its role and also serves the proposed tier. {m} min is a planning default"
-        " (planner.settings.UPGRADE_WITHIN_MIN).",
+        " its role and also serves the proposed tier. {m} min is a planning assumption the"
+        " study file cannot change.",
         "up_none": "No proposed comprehensive or sector market lies within {m} min of an existing"
         " lower-tier market.",
         "h_site": "Proposed site",
@@ -376,10 +394,12 @@ _BASE: Mapping[str, Mapping[str, str]] = {
         "metres": "{v} m",
         "per_km2": "{v} per km²",
         "spread_grid": "population grid",
-        "m_lscp": "set cover (LSCP), {p}% of coverable demand",
+        "m_lscp": "location set covering (LSCP), {p}% of coverable demand",
         "m_mclp": "maximal covering (MCLP), {p} new sites",
         "m_capacity": ", capacity {c} per site",
-        "model_line": "{tier}: {model}; status: {status} (solver {solver}, gap {gap}){pruned}.",
+        "model_line": "{tier}: {model}; status: {status} ({how}){pruned}.",
+        "m_gap": "gap {gap}",
+        "comma": ", ",
         "m_pruned": "; {k} dropped as too small",
         "h_input": "Input",
         "h_file": "File",
@@ -418,8 +438,7 @@ _ALLOWED_TOKENS = re.compile(
     r"|\[[\w.]+\](?: [a-z]\w*\b)?"  # study-file sections, with a key: [outputs] date
     r"|EPSG:\d+"
     r"|[A-Za-z][\w\-]*\d[\w\-]*"  # ids and names with digits: C-comp-0017, WGS-84, gcj02
-    r"|\b\w+_\w+\b"  # study-file keys: issuing_unit, add_to
-    r"|\b\w+(?:\.\w+)+\b",  # dotted names: planner.settings.UPGRADE_WITHIN_MIN
+    r"|\b\w+_\w+\b",  # study-file keys: issuing_unit, add_to
     re.ASCII,
 )
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
@@ -450,9 +469,7 @@ ALLOWED_WORDS = frozenset(
         "MCLP",
         "MIP",
         "HiGHS",
-        "highs",
         "CBC",
-        "cbc",
         "NaN",
         "WGS",
         "GCJ",
@@ -478,6 +495,7 @@ ALLOWED_WORDS = frozenset(
         "true",
         "add",
         "p",
+        "P",  # P中位模型 (p-median)
     }
 )
 
@@ -495,6 +513,8 @@ def english_words(text: str) -> list[str]:
     ['at', 'newly covers', 'workers']
     >>> english_words("APEC芝罘科技园公交站东北约250米；万达CBD")
     []
+    >>> english_words("每日到场比例（见 planner.settings.DAILY_ATTENDANCE_SHARE）")
+    ['settings']
     """
     cleaned = _ALLOWED_TOKENS.sub(" ", text)
     runs: list[str] = []

@@ -23,8 +23,12 @@ ANSWER_TEXT: Mapping[str, Mapping[str, str]] = {
         "open_of": "{k}/{n}处",
         "explain_moments": "说明：“任意时段”计入全部现有市场，公交按研究时段（{window}）计；其余各行只"
         "计入该时刻按公布的开放时间正在开放的市场（开放时间无法识别的按开放计），公交只计入该时刻后"
-        "{bus}分钟内发车的线路；拟建站点按下述建议开放时间计。本表各层级均按居民计，行业性零工市场"
-        "一列与第（二）部分同一口径。",
+        "{bus}分钟内发车的线路；拟建站点按下述建议开放时间计。",
+        "explain_moments_nobus": "说明：“任意时段”计入全部现有市场；其余各行只计入该时刻按公布的开放"
+        "时间正在开放的市场（开放时间无法识别的按开放计）；拟建站点按下述建议开放时间计。",
+        "explain_moments_residents": "本表各层级均按居民计",
+        "explain_moments_sector": "，行业性零工市场一列与第（二）部分同一口径",
+        "stop": "。",
         "proposed_hours": "拟建站点建议开放时间：{parts}。",
         "hours_part": "{tier}{hours}",
         "hours_open_all": "按此时间，拟建站点在本表各时刻均开放，覆盖清晨零工集中时段。",
@@ -61,8 +65,7 @@ ANSWER_TEXT: Mapping[str, Mapping[str, str]] = {
         "dawn_advice": "建议以上市场将开放时间提前至清晨，与拟建站点的建议开放时间衔接。",
         "dawn_none": "现有市场在研究时刻的清晨时段均开放（或开放时间无法识别），不涉及调整。",
         "cap_intro": "预计日到场人数＝以该市场为最近同层级市场的灵活就业人员（服务范围内人数）×"
-        "{share}（每日到场比例，规划假设，见 planner.settings.DAILY_ATTENDANCE_SHARE）。超过名录中"
-        "容纳人数的标为“超员”。",
+        "{share}（每日到场比例，为规划假设，研究文件中不可调整）。超过名录中容纳人数的标为“超员”。",
         "h_catchment": "服务范围内灵活就业人员（人）",
         "h_daily": "预计日到场（人）",
         "h_capacity": "容纳人数",
@@ -136,8 +139,13 @@ ANSWER_TEXT: Mapping[str, Mapping[str, str]] = {
         "explain_moments": "Note: “any time” counts every existing market and the buses of the study"
         " window ({window}); each other row counts only the markets open then by their published"
         " hours (hours that cannot be read count as open) and the buses departing in the"
-        " {bus} min after it; new sites count at the proposed hours below. Every tier counts"
-        " residents here, the sector column as in 2.2.",
+        " {bus} min after it; new sites count at the proposed hours below.",
+        "explain_moments_nobus": "Note: “any time” counts every existing market; each other row"
+        " counts only the markets open then by their published hours (hours that cannot be read"
+        " count as open); new sites count at the proposed hours below.",
+        "explain_moments_residents": " Every tier counts residents here",
+        "explain_moments_sector": ", the sector column as in 2.2",
+        "stop": ".",
         "proposed_hours": "Proposed opening hours of new sites: {parts}.",
         "hours_part": "{tier} {hours}",
         "hours_open_all": " New sites are open at every moment of the table, covering the dawn"
@@ -175,8 +183,8 @@ ANSWER_TEXT: Mapping[str, Mapping[str, str]] = {
         "dawn_none": "Every existing market is open at the study's dawn moments (or its hours"
         " cannot be read).",
         "cap_intro": "Expected daily attendance = flexible workers whose nearest market of the tier"
-        " it is × {share} (daily attendance share, a planning assumption:"
-        " planner.settings.DAILY_ATTENDANCE_SHARE). Markets above their capacity are over-full.",
+        " it is × {share} (daily attendance share, a planning assumption the study file cannot"
+        " change). Markets above their capacity are over-full.",
         "h_catchment": "Workers served",
         "h_daily": "Expected daily",
         "h_capacity": "Capacity",
