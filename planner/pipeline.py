@@ -623,7 +623,31 @@ def publish_run(
     written over. With ``scenarios`` (from :func:`run_scenarios`), also the comparison
     (:mod:`planner.publish.scenarios`), ``summary.json``'s ``scenarios`` and a section of
     the proposal. Returns what was written, by label.
+
+    Everything is first written to a hidden folder inside the output folder, then moved
+    into place only when every publisher has finished, after checking that no file in the
+    way was written by someone else (:func:`planner.publish._output.move_tree`): a failure
+    leaves the output folder as it was, never a new summary beside old maps.
     """
+    import tempfile
+
+    from planner.publish._output import move_tree
+
+    study = run.inputs.study
+    out = check_output_dir(out_dir if out_dir is not None else study.output_dir, inputs=study.files)
+    inputs = [*study.files, *(Path(p) for p in extra_inputs)]
+    with tempfile.TemporaryDirectory(prefix=".planner-publishing-", dir=out) as tmp:
+        stage = Path(tmp)
+        written = _publish_into(stage, run, inputs, scenarios)
+        # the planner's map was written without a manifest before 2026-12
+        move_tree(stage, out, inputs=inputs, adopt=["planner_map.html"])
+    return {label: out / p.relative_to(stage) for label, p in written.items()}
+
+
+def _publish_into(
+    out: Path, run: StudyRun, inputs: list[Path], scenarios: Mapping[str, StudyRun] | None
+) -> dict[str, Path]:
+    """Every publisher of :func:`publish_run`, writing under ``out``."""
     from planner.io.runfile import gpkg_filename
     from planner.publish import maps, proposals
     from planner.publish._tiles import tile_source
@@ -633,8 +657,6 @@ def publish_run(
     from planner.publish.summary import write_summary
 
     study = run.inputs.study
-    out = check_output_dir(out_dir if out_dir is not None else study.output_dir, inputs=study.files)
-    inputs = [*study.files, *(Path(p) for p in extra_inputs)]
     extra = {}
     if scenarios:
         from planner.publish.scenarios import scenario_summary, write_scenarios

@@ -3,6 +3,7 @@ partial-network warning, the output folder, and check refusing what run refuses.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -284,3 +285,78 @@ def test_route_tables_are_measured_on_a_fixed_winter_tuesday() -> None:
     d = default_service_date(None)
     assert d == settings.DEFAULT_SERVICE_DATE
     assert d.isoweekday() == 2 and d.month not in DEFAULT_SUMMER_MONTHS
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_a_failure_while_publishing_leaves_the_output_folder_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from planner.pipeline import publish_run, run_study
+    from planner.publish import proposals
+
+    study = load_study(_tiny_study(tmp_path))
+    run = run_study(load_inputs(study))
+    out = tmp_path / "pub"
+    first = publish_run(run, out)
+    before = _tree(out)
+    assert (out / "summary.json").is_file() and set(first.values()) <= {out / k for k in before}
+
+    def broken(*args: object, **kw: object) -> list[Path]:
+        raise OSError("disk full")
+
+    # the proposal is written last: every other publisher has written by then
+    monkeypatch.setattr(proposals, "write_proposal", broken)
+    bad = dataclasses.replace(run, date=dt.date(2024, 3, 12))  # another summary.json
+    with pytest.raises(OSError, match="disk full"):
+        publish_run(bad, out)
+    assert _tree(out) == before
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".planner-publishing")) == []
+
+
+def test_a_foreign_file_in_the_way_stops_publishing_before_any_write(tmp_path: Path) -> None:
+    from planner.errors import InputFileError
+    from planner.pipeline import publish_run, run_study
+
+    study = load_study(_tiny_study(tmp_path))
+    run = run_study(load_inputs(study))
+    out = tmp_path / "pub"
+    (out / "proposal").mkdir(parents=True)
+    (out / "proposal" / "proposal.md").write_text("我的笔记", encoding="utf-8")
+    with pytest.raises(InputFileError, match=r"proposal\.md.*not written by planner"):
+        publish_run(run, out)
+    assert _tree(out) == {"proposal/proposal.md": "我的笔记".encode()}
+
+
+def test_move_tree_checks_every_target_first(tmp_path: Path) -> None:
+    from planner.errors import InputFileError
+    from planner.publish._output import move_tree
+
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    for name, text in {"a.txt": "new a", "m/b.txt": "new b", "m/c.txt": "same"}.items():
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_text(text)
+    (dst / "m").mkdir(parents=True)
+    (dst / "m" / "c.txt").write_text("same")  # identical bytes: fine
+    (dst / "a.txt").write_text("an older planner's map")  # unrecorded: refused unless adopted
+    with pytest.raises(InputFileError, match=r"a\.txt.*not written by planner"):
+        move_tree(src, dst)
+    assert _tree(dst) == {"a.txt": b"an older planner's map", "m/c.txt": b"same"}
+    written = move_tree(src, dst, adopt=["a.txt"])
+    assert written == [dst / "a.txt", dst / "m" / "b.txt", dst / "m" / "c.txt"]
+    assert _tree(dst) == {
+        "a.txt": b"new a",
+        "m/b.txt": b"new b",
+        "m/c.txt": b"same",
+        ".planner-outputs.json": (dst / ".planner-outputs.json").read_bytes(),
+        "m/.planner-outputs.json": (dst / "m" / ".planner-outputs.json").read_bytes(),
+    }
+    (dst / "m" / "b.txt").write_text("edited by hand")  # recorded, then changed: refused
+    with pytest.raises(InputFileError, match=r"b\.txt.*changed since"):
+        move_tree(src, dst)

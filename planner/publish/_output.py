@@ -59,9 +59,20 @@ class OutputFolder:
             except (ValueError, AttributeError):
                 log.warning("%s is unreadable; treating the folder as new", manifest)
 
-    def write(self, name: str, data: bytes | str) -> Path:
-        """Write ``data`` (text is UTF-8 encoded) to ``name`` relative to the folder."""
+    def write(self, name: str, data: bytes | str, *, exists_ok: bool = False) -> Path:
+        """Write ``data`` (text is UTF-8 encoded) to ``name`` relative to the folder
+        (``exists_ok``: see :meth:`check`)."""
         raw = data.encode("utf-8") if isinstance(data, str) else data
+        target = self.check(name, exists_ok=exists_ok)
+        _write_atomic(target, raw)
+        self.known[name] = hashlib.sha256(raw).hexdigest()
+        self._save()
+        return target
+
+    def check(self, name: str, *, exists_ok: bool = False) -> Path:
+        """The path of ``name``, if planner may write it (else the error :meth:`write`
+        would raise): not an input, and absent or as planner last wrote it (or present in
+        any state, with ``exists_ok``)."""
         target = self.folder / name
         resolved = target.resolve()
         if resolved in self.inputs:
@@ -70,7 +81,7 @@ class OutputFolder:
                 path=target,
                 fix="choose an output folder apart from the input files",
             )
-        if target.exists():
+        if target.exists() and not exists_ok:
             digest = hashlib.sha256(target.read_bytes()).hexdigest()
             if self.known.get(name) != digest:
                 raise InputFileError(
@@ -79,15 +90,48 @@ class OutputFolder:
                     path=target,
                     fix="choose another output folder, or move the file away",
                 )
-        _write_atomic(target, raw)
-        self.known[name] = hashlib.sha256(raw).hexdigest()
-        self._save()
         return target
 
     def _save(self) -> None:
         body = {"generated_by": "planner", "files": dict(sorted(self.known.items()))}
         text = json.dumps(body, ensure_ascii=False, indent=1) + "\n"
         _write_atomic(self.folder / _MANIFEST, text.encode("utf-8"))
+
+
+def move_tree(
+    src: PathArg, dst: PathArg, *, inputs: Iterable[PathArg] = (), adopt: Iterable[str] = ()
+) -> list[Path]:
+    """Write every file under ``src`` to the same place under ``dst``, all or none.
+
+    Each file goes through :meth:`OutputFolder.write` of its folder (atomic, manifest
+    kept), but only after every target has been checked: a file in the way that planner
+    did not write (or that was changed since), or an input, stops the move before anything
+    is written. A file in the way with the same bytes is fine, and so are the paths of
+    ``adopt`` (relative, ``/``-separated: files earlier versions of planner wrote without
+    recording them). ``src``'s own manifests are not copied.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written under ``dst``, in path order.
+    """
+    root, out = Path(src), Path(dst)
+    files = sorted(p for p in root.rglob("*") if p.is_file() and p.name != _MANIFEST)
+    folders: dict[Path, OutputFolder] = {}
+    adopted = set(adopt)
+    plan: list[tuple[OutputFolder, Path, bool]] = []
+    for p in files:  # check every target first
+        rel = p.relative_to(root)
+        folder = folders.setdefault(rel.parent, OutputFolder(out / rel.parent, inputs=inputs))
+        target = out / rel
+        ok = rel.as_posix() in adopted or (target.is_file() and _same_file(target, p))
+        folder.check(rel.name, exists_ok=ok)
+        plan.append((folder, p, ok))
+    return [f.write(p.name, p.read_bytes(), exists_ok=ok) for f, p, ok in plan]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.stat().st_size == b.stat().st_size and a.read_bytes() == b.read_bytes()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
