@@ -518,8 +518,14 @@ def test_other_common_headers_are_read(tmp_path: Path) -> None:
     assert b["phone"].tolist()[1] == "0535-1234567" and b.geometry.notna().all()
 
 
+def test_other_columns_with_coordinate_like_characters_are_kept(tmp_path: Path) -> None:
+    # a list without coordinates, whose extra columns hold 经 and lat only inside other words
+    m = read_markets(_csv(tmp_path, "名称,经营范围,经办人,platform\n甲,建筑,王某,app\n"))
+    assert m["name"].tolist() == ["甲"] and m.geometry.isna().all()
+
+
 @pytest.mark.parametrize(
-    "names", [("东经度", "北纬度"), ("X坐标", "Y坐标"), ("lon_gcj", "lat_gcj")]
+    "names", [("东经度", "北纬度"), ("X坐标", "Y坐标"), ("lon_gcj", "lat_gcj"), ("x", "y")]
 )
 def test_coordinates_under_unknown_headers_are_refused(
     tmp_path: Path, names: tuple[str, str]
@@ -568,3 +574,12 @@ def test_a_directory_read_for_a_study_names_the_markets_outside_it(
         and f": 1 market(s) lie outside the study area (up to {km:.1f} km)" in kept[0]
     )
     assert kept[0].split("directory: ")[1].startswith("甲.")
+
+
+def test_a_long_numeric_market_id_is_not_taken_for_an_id_card(tmp_path: Path) -> None:
+    # adcode + serial has the shape of a first-generation ID number, but no birth date
+    m = read_markets(_csv(tmp_path, "编号,名称\n370602000000001,甲\n370602000000002,乙\n"))
+    assert m["market_id"].tolist() == ["370602000000001", "370602000000002"]
+    # a real ID number (GB 11643's example, check character X) as an id is refused
+    with pytest.raises(InvalidValueError, match=r"row 2, column '编号'.*ID-card"):
+        read_markets(_csv(tmp_path, "编号,名称\n11010519491231002X,甲\n", "id.csv"))

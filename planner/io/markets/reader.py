@@ -62,6 +62,7 @@ shadow :attr:`geopandas.GeoDataFrame.crs`; a ``crs`` header is accepted.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Mapping
@@ -328,6 +329,8 @@ def _refuse_personal_numbers(
             if not isinstance(v, str):
                 continue
             kind = find_personal_number(v)
+            if kind == "ID-card" and col == "market_id" and not _valid_id_card(v):
+                kind = None  # a long numeric id (adcode + serial), not a citizen's number
             if kind == "ID-card" or (kind == "mobile phone" and col not in _CONTACT):
                 shown = headers.get(col, col)
                 raise InvalidValueError(
@@ -339,6 +342,30 @@ def _refuse_personal_numbers(
                     fix="delete the personal number (a market's public contact number belongs"
                     " in 联系电话 / 服务热线)",
                 )
+
+
+def _valid_id_card(text: str) -> bool:
+    """Whether ``text`` (separators aside) is a resident ID number with a real birth date and,
+    for 18 characters, the right check character (GB 11643: ISO 7064 MOD 11-2).
+
+    >>> [_valid_id_card(t) for t in ["11010519491231002X", "110105194912310021",
+    ...  "370602000000001", "110105491231002"]]
+    [True, False, False, True]
+    """
+    t = re.sub(r"[\s\-.·]", "", text).upper()
+    if re.fullmatch(r"\d{17}[\dX]", t):
+        birth, total = t[6:14], sum(int(c) * (2 ** (17 - i) % 11) for i, c in enumerate(t[:17]))
+        if t[17] != "10X98765432"[total % 11]:
+            return False
+    elif re.fullmatch(r"\d{15}", t):
+        birth = "19" + t[6:12]
+    else:
+        return False
+    try:
+        dt.date(int(birth[:4]), int(birth[4:6]), int(birth[6:]))
+    except ValueError:
+        return False
+    return True
 
 
 _SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?[eE]\+?\d+$")
@@ -391,7 +418,11 @@ def _refuse_mangled_phones(df: pd.DataFrame, headers: Mapping[str, str], *, path
             )
 
 
-_COORD_HEADER = re.compile(r"经|纬|lon|lat|lng|坐标|^x$|^y$", re.IGNORECASE)
+#: Headers that name a coordinate (not 经营范围 or 经办人: "经" alone is not enough).
+_COORD_HEADER = re.compile(
+    r"经度|纬度|东经|北纬|坐标|longitude|latitude|^(?:lon|lng|lat)(?![a-z])|^[xy]$",
+    re.IGNORECASE,
+)
 
 
 def _refuse_lost_coordinates(
