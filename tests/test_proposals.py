@@ -1008,3 +1008,28 @@ def test_scenario_section_equals_the_scenario_table(scen, written_scen) -> None:
         label = "基准方案" if name == "base" else name
         assert f">{label}（新增{len(r.plan.sites)}处）</text>" in svg
     assert english_words(_page_text(written_scen[0])) == []
+
+
+@pytest.fixture(scope="module")
+def bare(tmp_path_factory: pytest.TempPathFactory) -> tuple[StudyRun, tuple[Path, Path, Path]]:
+    """The thin demo without roads (straight lines) and without the station tier."""
+    files = write_demo_inputs(tmp_path_factory.mktemp("bare"), scale=0.3)
+    text = files.study.read_text(encoding="utf-8")
+    for section in ("[inputs.transit]", "[inputs.places]", "[inputs.roads]"):
+        text = re.sub(re.escape(section) + r"\n[^[]*", "", text)
+    text += "\n[tiers.station]\nenabled = false\n"
+    files.study.write_text(text, encoding="utf-8")
+    run = run_study(load_inputs(load_study(files.study)))
+    assert run.inputs.roads is None and set(run.plan.before.rules) == {"comprehensive"}
+    return run, write_proposal(run, tmp_path_factory.mktemp("bare-proposal"))
+
+
+def test_tier_rows_and_snapping_are_said_only_for_what_the_run_has(thin, bare) -> None:
+    _, (h, m, d) = thin  # roads; the comprehensive and station tiers
+    for page in (_page_text(h), m.read_text(encoding="utf-8"), _docx_text(d)):
+        assert "说明：综合性零工市场、零工服务站点两行的“需求”为研究区灵活就业人员" in page
+        assert "市场、站点到路网的最大距离" in page
+    _, (h, m, d) = bare  # straight lines; the comprehensive tier alone
+    for page in (_page_text(h), m.read_text(encoding="utf-8"), _docx_text(d)):
+        assert "说明：综合性零工市场一行的“需求”为研究区灵活就业人员" in page
+        assert "两行" not in page and "路网的最大距离" not in page

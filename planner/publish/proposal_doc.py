@@ -387,7 +387,17 @@ def _coverage(c: Ctx, n_hours: int) -> list[Block]:
         "h_share_after",
         "h_new",
     )
-    explain = c.t("explain_tier")
+    # the rows of the tiers whose demand is residents (not the sector tier's places)
+    residents = [t for t in s["tier"] if t != "sector"]
+    k = len(residents)
+    if c.doc.language == "zh":
+        count = "一两三四"[k - 1] if 0 < k <= 4 else str(k)
+    else:
+        count = "s" if k > 1 else ""
+    named = c.t(
+        "tier_rows", tiers=c.t("tier_sep").join(c.lab("tier", t) for t in residents), n=count
+    )
+    explain = c.t("explain_tier", rows=named) if residents else ""
     has_sector = run.plan.sector_before is not None and "sector" in set(s["tier"])
     if has_sector:
         srow = s.set_index("tier").loc["sector"]
@@ -582,9 +592,10 @@ def _assumptions(c: Ctx, sec: int) -> list[Block]:
             ),
         ],
         [c.t("p_urban"), c.t("per_km2", v=f"{settings.URBAN_DENSITY_PER_KM2:,.0f}")],
-        [c.t("p_snap"), c.t("metres", v=f"{settings.MAX_SNAP_M:g}")],
         [c.t("p_upgrade"), c.t("minutes", v=f"{settings.UPGRADE_WITHIN_MIN:g}")],
     ]
+    if run.inputs.roads is not None:  # markets and sites are snapped to roads only with them
+        params.insert(-1, [c.t("p_snap"), c.t("metres", v=f"{settings.MAX_SNAP_M:g}")])
     models = []
     for t, tp in run.plan.tiers.items():
         res = tp.result

@@ -137,8 +137,9 @@ _BASE: Mapping[str, Mapping[str, str]] = {
         "h_before": "{tier}规划前",
         "h_after": "{tier}规划后",
         "h_group": "重点群体",
-        "explain_tier": "说明：综合性零工市场、零工服务站点两行的“需求”为研究区灵活就业人员（按居住地"
-        "网格计）。",
+        "explain_tier": "说明：{rows}的“需求”为研究区灵活就业人员（按居住地网格计）。",
+        "tier_rows": "{tiers}{n}行",
+        "tier_sep": "、",
         "explain_tier_sector": "行业性零工市场一行的“需求”为产业园区、建材市场、大型商场的行业灵活用工"
         "需求（共{demand}人，按园区所在地计），覆盖率指其中{threshold}分钟内可到达行业性零工市场的"
         "部分。",
@@ -302,8 +303,9 @@ _BASE: Mapping[str, Mapping[str, str]] = {
         "h_before": "{tier} before",
         "h_after": "{tier} after",
         "h_group": "Priority group",
-        "explain_tier": "Note: demand of the comprehensive and station rows is the flexible workers"
-        " where they live.",
+        "explain_tier": "Note: demand of the {rows} is the flexible workers where they live.",
+        "tier_rows": "{tiers} row{n}",
+        "tier_sep": " and ",
         "explain_tier_sector": " Demand of the sector row is the gig-labour demand of the industrial"
         " parks, building-material markets and malls ({demand} workers, counted where the places"
         " are); its share is the part within {threshold} min of a sector market.",
